@@ -1,0 +1,289 @@
+"""The `advisor` command line: parse flags, call the library, print, set the exit code.
+
+Kept thin on purpose. Heavy modules are imported inside the commands so that
+``advisor --help`` answers instantly. Library errors (``AdvisorError``) become a
+one-line message and exit code 2; findings decide between 0 and 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from advisor import __version__
+from advisor.errors import AdvisorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FAIL_LEVELS = ("error", "warning", "info", "never")
+# Kept here (not imported from advisor.datasets) so --help needs no dataset code.
+FORMAT_NAMES = (
+    "openai-chat",
+    "sharegpt",
+    "alpaca",
+    "self-instruct",
+    "prompt-completion",
+    "text",
+    "classification",
+    "preference-dpo",
+    "preference-kto",
+)
+
+
+def handle_errors(command: F) -> F:
+    """Turn library errors into a clear message and exit 2, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AdvisorError as exc:
+            click.echo(f"advisor: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("advisor: interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # pragma: no cover - a bug, reported without a traceback
+            if os.environ.get("ADVISOR_DEBUG"):
+                raise
+            click.echo(
+                f"advisor: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in advisor; rerun with ADVISOR_DEBUG=1 for the traceback.",
+                err=True,
+            )
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Accept repeated flags and comma lists: --select F,T --select Q001."""
+    codes: list[str] = []
+    for value in values:
+        codes.extend(part.strip().upper() for part in value.split(",") if part.strip())
+    return tuple(codes)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def cli() -> None:
+    """Decide between prompting, RAG and fine-tuning, and check fine-tuning data.
+
+    \b
+    Examples:
+      advisor lint train.jsonl
+      advisor lint train.jsonl --eval valid.jsonl --format json
+      advisor rule F006
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--eval",
+    "eval_path",
+    type=click.Path(path_type=Path),
+    help="Evaluation split: also linted, and checked for leakage from the (first) training file.",
+)
+@click.option(
+    "--model",
+    help="Model for token limits and cost (default: see rules/providers.toml).",
+)
+@click.option(
+    "--epochs",
+    type=click.IntRange(min=1),
+    help="Epochs for the cost estimate (default: OpenAI's rule from the example count).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    help="Output format (default text).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the output to this file (atomically) instead of standard output.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Rule codes or prefixes to check, e.g. F,T or D001 (default ALL).",
+)
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to skip, e.g. Q004 or P.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_LEVELS),
+    help="Exit 1 when a finding is at or above this severity (default error).",
+)
+@click.option(
+    "--fix",
+    "fix_output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a copy with the safe fixes applied to this file; the input is never changed.",
+)
+@click.option(
+    "--input-format",
+    help="Force the data format instead of detecting it (see `advisor lint --help`).",
+    type=click.Choice(FORMAT_NAMES),
+)
+@click.option("--text-column", help="Classification data: the column holding the text.")
+@click.option("--label-column", help="Classification data: the column holding the label.")
+@click.option("--no-config", is_flag=True, help="Ignore [tool.advisor] in pyproject.toml.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Text output: findings and the summary only, no facts."
+)
+@handle_errors
+def lint(
+    paths: tuple[Path, ...],
+    eval_path: Path | None,
+    model: str | None,
+    epochs: int | None,
+    output_format: str | None,
+    output: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    fix_output: Path | None,
+    input_format: str | None,
+    text_column: str | None,
+    label_column: str | None,
+    no_config: bool,
+    quiet: bool,
+) -> None:
+    """Check fine-tuning data files (JSONL, JSON, CSV/TSV, or a directory of them).
+
+    Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 when the
+    input cannot be read or the options are wrong.
+
+    \b
+    Examples:
+      advisor lint train.jsonl
+      advisor lint train.jsonl --eval valid.jsonl
+      advisor lint data.csv --model gpt-4o-mini --format json
+      advisor lint data.jsonl --select F,T --ignore Q004 --fail-on warning
+      advisor lint data.jsonl --fix cleaned.jsonl
+    """
+    from advisor.config import AdvisorConfig, load_config
+    from advisor.lint.fixes import write_fixed
+    from advisor.lint.output import render
+    from advisor.lint.runner import LintOptions, run_lint
+
+    config = AdvisorConfig() if no_config else load_config()[0]
+    options = LintOptions(
+        select=_codes(select) or tuple(c.upper() for c in (config.select or ["ALL"])),
+        ignore=_codes(ignore)
+        or tuple(c.upper() for c in (config.ignore or []) + (config.extend_ignore or [])),
+        model=model or config.model,
+        epochs=epochs or config.epochs,
+        input_format=input_format or config.input_format,
+        text_column=text_column or config.text_column,
+        label_column=label_column or config.label_column,
+    )
+    fmt = output_format or config.output_format or "text"
+    level = fail_on or config.fail_on or "error"
+    if fix_output is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
+        raise click.UsageError("--fix takes exactly one input file.")
+    run = run_lint(paths, options, eval_path=eval_path)
+    text = render(run, fmt, show_facts=not quiet)
+    if output is not None:
+        from advisor.fsutil import write_atomic
+
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    if fix_output is not None:
+        summary = write_fixed(run.results[0], fix_output)
+        message = (
+            f"Wrote {summary.output}: dropped {summary.dropped} duplicate(s), edited "
+            f"{summary.edited} example(s)"
+        )
+        if summary.kept_unparsed:
+            message += f"; {summary.kept_unparsed} unparseable line(s) copied unchanged"
+        click.echo(message + ".", err=True)
+    sys.exit(EXIT_FINDINGS if run.worst_at_or_above(level) else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("code")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
+)
+@handle_errors
+def rule(code: str, output_format: str) -> None:
+    """Explain a lint rule: what it checks, why (with the source), an example, whether it fixes.
+
+    \b
+    Examples:
+      advisor rule F006
+      advisor rule exact-duplicate
+    """
+    from advisor.lint.catalogue import load_catalogue
+
+    doc = load_catalogue().by_name_or_code(code)
+    if output_format == "json":
+        click.echo(json.dumps(doc.model_dump() | {"family": doc.family}, indent=2))
+        return
+    width = 88
+    wrap = lambda text: textwrap.fill(text, width, initial_indent="  ", subsequent_indent="  ")  # noqa: E731
+    click.echo(f"{doc.code} {doc.name}  ({doc.family}, {doc.severity})\n")
+    click.echo("What it does\n" + wrap(doc.what) + "\n")
+    click.echo("Why it matters\n" + wrap(doc.why) + "\n")
+    click.echo(f"Source\n  {doc.source}\n")
+    click.echo("Example\n" + textwrap.indent(doc.example, "  ") + "\n")
+    click.echo(
+        "Fix\n  "
+        + (
+            "safe fix available: advisor lint DATA --fix OUTPUT"
+            if doc.fixable
+            else "no automatic fix"
+        )
+    )
+
+
+@cli.command("rules")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
+)
+@handle_errors
+def rules_command(output_format: str) -> None:
+    """List every lint rule: code, name, default severity, fixable, what it checks."""
+    from advisor.lint.catalogue import FAMILIES, load_catalogue
+
+    catalogue = load_catalogue()
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                [r.model_dump() | {"family": r.family} for r in catalogue.rules.values()], indent=2
+            )
+        )
+        return
+    family = None
+    for code in sorted(catalogue.rules, key=lambda c: ("FTDQSP".index(c[0]), c)):
+        doc = catalogue.rules[code]
+        if code[0] != family:
+            family = code[0]
+            click.echo(f"\n{family}  {FAMILIES[family]}")
+        fix = "fix" if doc.fixable else "   "
+        summary = doc.what if len(doc.what) <= 70 else doc.what[:67] + "..."
+        click.echo(f"  {code}  {doc.name:<34} {doc.severity:<7} {fix}  {summary}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="advisor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,64 @@
+"""Findings: one defect at one place, with a stable rule code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
+@dataclass(slots=True)
+class Finding:
+    """A rule violation. ``line`` is 1-based in ``file``; None for file-level findings.
+
+    Duplicate findings also name the example they repeat (``duplicate_of``), how
+    similar they are (``similarity``, 1.0 for exact) and the ``kind`` of match.
+    """
+
+    code: str
+    severity: str
+    file: str
+    line: int | None
+    message: str
+    field: str | None = None
+    fixable: bool = False
+    duplicate_of: dict[str, Any] | None = None
+    similarity: float | None = None
+    kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "fixable": self.fixable,
+        }
+        if self.field is not None:
+            data["field"] = self.field
+        if self.duplicate_of is not None:
+            data["duplicate_of"] = self.duplicate_of
+            data["similarity"] = self.similarity
+            data["kind"] = self.kind
+        return data
+
+
+def matches(code: str, patterns: tuple[str, ...]) -> bool:
+    """ruff-style selection: ``F`` matches every F rule, ``F00`` F001..F009, ``ALL`` all."""
+    return any(p == "ALL" or code.startswith(p) for p in patterns)
+
+
+def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """A code is on when some select prefix matches it and no longer-or-equal ignore does.
+
+    As in ruff, the more specific pattern wins: ``--select F --ignore F0`` drops
+    F001-F009, and ``--ignore F --select F001`` keeps F001.
+    """
+    best_select = max((len(p) for p in select if p == "ALL" or code.startswith(p)), default=-1)
+    if best_select < 0:
+        return False
+    best_ignore = max((len(p) for p in ignore if p == "ALL" or code.startswith(p)), default=-1)
+    return best_select > best_ignore

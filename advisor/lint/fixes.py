@@ -1,0 +1,132 @@
+"""Write a cleaned copy of a dataset with the safe fixes applied.
+
+Safe means the meaning of every kept example is unchanged: exact duplicates are
+dropped (the first occurrence stays), surrounding whitespace is stripped, and
+"no input" markers become empty strings. The input file is never touched, the
+output is written atomically, and JSON Lines rows that cannot be parsed are
+carried over verbatim so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.datasets import raw
+from advisor.errors import UsageError
+from advisor.fsutil import same_file, write_atomic
+from advisor.lint.runner import FileResult
+
+
+@dataclass
+class FixSummary:
+    output: Path
+    dropped: int
+    edited: int
+    kept_unparsed: int
+
+
+def _apply(record: Any, edits: list[tuple[tuple[Any, ...], str]]) -> Any:
+    for path, action in edits:
+        parent = record
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            value = parent[path[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(value, str):
+            parent[path[-1]] = value.strip() if action == "strip" else ""
+    return record
+
+
+def write_fixed(result: FileResult, output: Path | str) -> FixSummary:
+    """Apply ``result.fix_plan`` to the file it came from and write ``output``."""
+    source = result.dataset.path
+    output = Path(output)
+    if same_file(source, output):
+        raise UsageError(f"--fix would overwrite its input {source}; name another output file.")
+    plan = result.fix_plan
+    container = result.dataset.container
+    if container is None:
+        raise UsageError(f"{source}: nothing can be fixed in a file that cannot be read.")
+    info, _ = raw.sniff(source)
+    assert info is not None
+    if container == raw.JSONL and _one_record_per_line(source):
+        text, kept = _fix_json_lines(source, plan.drop, plan.edits)
+    else:
+        records = list(raw.read_records(source, info))
+        broken = [r.line for r in records if r.problem is not None]
+        if broken:
+            shown = ", ".join(map(str, broken[:5]))
+            raise UsageError(
+                f"{source}: cannot write a fixed copy while records fail to parse (line(s) "
+                f"{shown}); repair them first (F001)."
+            )
+        kept = 0
+        values = [
+            _apply(r.value, plan.edits.get(r.line, [])) for r in records if r.line not in plan.drop
+        ]
+        if container == raw.TABLE:
+            text = _table_text(values, info.delimiter or ",")
+        else:
+            text = json.dumps(values, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(output, text)
+    return FixSummary(output, len(plan.drop), len(plan.edits), kept)
+
+
+def _one_record_per_line(source: Path) -> bool:
+    with source.open("rb") as handle:
+        for raw_line in handle:
+            if raw_line.strip():
+                return raw.is_complete_json(raw_line.strip().removeprefix(b"\xef\xbb\xbf"))
+    return True
+
+
+def _fix_json_lines(
+    source: Path, drop: set[int], edits: dict[int, list[tuple[tuple[Any, ...], str]]]
+) -> tuple[bytes, int]:
+    """Line by line: dropped lines go, edited lines are re-serialised, every other
+    line (unparseable ones included) is copied byte for byte."""
+    out = io.BytesIO()
+    kept_unparsed = 0
+    with source.open("rb") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
+                raw_line = raw_line[3:]
+            if number in drop:
+                continue
+            body = raw_line.rstrip(b"\r\n")
+            if not body.strip():
+                continue
+            try:
+                record = json.loads(body)
+            except ValueError:
+                kept_unparsed += 1
+            else:
+                if number in edits:
+                    body = json.dumps(_apply(record, edits[number]), ensure_ascii=False).encode()
+            out.write(body + b"\n")
+    return out.getvalue(), kept_unparsed
+
+
+def _table_text(rows: list[dict[str, Any]], delimiter: str) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    writer = csv.DictWriter(
+        out,
+        fieldnames=list(rows[0]),
+        delimiter=delimiter,
+        quoting=quoting,
+        escapechar="\\",
+        lineterminator="\n",
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,676 @@
+"""Lint one or more files: stream examples, run every check, measure the facts.
+
+One pass over each file. Per-example checks run as examples stream by; what the
+dataset-level checks need is kept as hashes and small integers (duplicates,
+labels, token counts), so memory grows only with those. Token counting is done
+in batches with tiktoken's threaded encoder because it dominates the run time.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advisor import __version__
+from advisor.datasets import Dataset, open_dataset
+from advisor.datasets import formats as fmt
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT, Example, Message
+from advisor.errors import InputError
+from advisor.lint.catalogue import Catalogue, load_catalogue
+from advisor.lint.content import check_example, whitespace_fields
+from advisor.lint.facts import (
+    CostFacts,
+    DatasetFacts,
+    Distribution,
+    DuplicateFacts,
+    FindingModel,
+    LintReport,
+)
+from advisor.lint.findings import SEVERITY_RANK, Finding, is_selected
+from advisor.tokens import (
+    REPLY_PRIMING,
+    TOKENS_PER_MESSAGE,
+    TOKENS_PER_NAME,
+    Encoder,
+    ModelProfile,
+    Providers,
+    RoleProfile,
+    default_epochs,
+    load_encoder,
+    load_providers,
+    tool_calls_text,
+    tool_definition_tokens,
+)
+
+DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".ndjson")
+_CHUNK = 2048
+
+
+@dataclass
+class LintOptions:
+    """Everything that changes what lint checks; mirrors the CLI flags."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    model: str | None = None
+    epochs: int | None = None
+    input_format: str | None = None
+    text_column: str | None = None
+    label_column: str | None = None
+
+
+@dataclass
+class FixPlan:
+    """What a safe fix would change: records to drop and fields to rewrite, by line."""
+
+    drop: set[int] = field(default_factory=set)
+    edits: dict[int, list[tuple[tuple[Any, ...], str]]] = field(default_factory=dict)
+
+    def edit(self, line: int, path: tuple[Any, ...], action: str) -> None:
+        self.edits.setdefault(line, []).append((path, action))
+
+
+@dataclass
+class DuplicateIndex:
+    """First line of every example and every input seen in a training file."""
+
+    file: str
+    examples: dict[int, int] = field(default_factory=dict)
+    inputs: dict[int, tuple[int, int]] = field(default_factory=dict)
+    identical: set[int] = field(default_factory=set)
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding]
+    facts: DatasetFacts
+    fix_plan: FixPlan
+    index: DuplicateIndex
+    dataset: Dataset
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _message_key(message: Message) -> tuple[str, str, str]:
+    calls = tool_calls_text(message.tool_calls) if message.tool_calls else ""
+    return (message.role, _normalise(message.content), calls)
+
+
+def _raw_key(example: Example) -> int:
+    """Byte-for-byte identity of the example's text (no whitespace normalisation)."""
+    parts = tuple((m.role, m.content, repr(m.tool_calls)) for m in example.messages)
+    return hash((parts, example.label, repr(example.tools), repr(example.rejected)))
+
+
+def example_keys(example: Example) -> tuple[int, int, int]:
+    """Hashes of (whole example, input side, output side) after whitespace normalisation.
+
+    The input side is every turn before the last assistant reply (system included),
+    with the example's tool definitions; the output side is the reply, the label,
+    and for preference data the rejected reply.
+    """
+    tools = repr(example.tools) if example.tools else ""
+    if example.kind == TEXT:
+        whole = hash(tuple(_message_key(m) for m in example.messages))
+        return whole, whole, whole
+    last = example.last_assistant_index()
+    prompt = example.messages if last is None else example.messages[:last]
+    prompt_key = hash((tuple(_message_key(m) for m in prompt), tools))
+    output_parts: tuple[Any, ...] = tuple(_message_key(m) for m in example.messages[len(prompt) :])
+    if example.label is not None:
+        output_parts = (*output_parts, ("label", example.label))
+    if example.rejected:
+        output_parts = (*output_parts, tuple(_message_key(m) for m in example.rejected))
+    output_key = hash(output_parts)
+    return hash((prompt_key, output_key)), prompt_key, output_key
+
+
+class FileLinter:
+    """Lints one file. Construct, then ``run()``."""
+
+    def __init__(
+        self,
+        path: Path,
+        options: LintOptions,
+        *,
+        catalogue: Catalogue,
+        providers: Providers,
+        model: ModelProfile,
+        encoder: Encoder,
+        reference: DuplicateIndex | None = None,
+    ) -> None:
+        self.path = path
+        self.file = str(path)
+        self.options = options
+        self.catalogue = catalogue
+        self.thresholds = catalogue.thresholds
+        self.providers = providers
+        self.model = model
+        self.role_profile: RoleProfile = providers.role_profile(model)
+        self.encoder = encoder
+        self.reference = reference
+        self.findings: list[Finding] = []
+        self.fix_plan = FixPlan()
+        self.index = DuplicateIndex(self.file)
+        self.empty_markers = frozenset(m.lower() for m in self.thresholds.empty_markers)
+        self._selected: dict[str, bool] = {}
+        self._role_tokens: dict[str, int] = {}
+        self._tools_tokens: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ findings
+
+    def selected(self, code: str) -> bool:
+        known = self._selected.get(code)
+        if known is None:
+            known = is_selected(code, self.options.select, self.options.ignore)
+            self._selected[code] = known
+        return known
+
+    def severity(self, code: str) -> str:
+        if code in self.role_profile.escalate:
+            return "error"
+        return self.catalogue.rules[code].severity
+
+    def add(self, code: str, line: int | None, message: str, **extra: Any) -> Finding | None:
+        if not self.selected(code):
+            return None
+        rule = self.catalogue.rules[code]
+        finding = Finding(
+            code=code,
+            severity=self.severity(code),
+            file=self.file,
+            line=line,
+            message=message,
+            fixable=rule.fixable,
+            **extra,
+        )
+        self.findings.append(finding)
+        return finding
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> FileResult:
+        dataset = open_dataset(
+            self.path,
+            input_format=self.options.input_format,
+            text_column=self.options.text_column,
+            label_column=self.options.label_column,
+        )
+        for problem in dataset.file_problems:
+            self.add(problem.code, problem.line, problem.message)
+        if dataset.format in fmt.PREFERENCE_FORMATS:
+            self.add(
+                "F020",
+                None,
+                f"Preference data ({dataset.format}): train it with DPO/KTO, not supervised "
+                "fine-tuning. SFT-only checks (conflicting outputs) are skipped.",
+            )
+        if self.encoder.note:
+            self.add("T003", None, self.encoder.note)
+        state = _State()
+        chunk: list[Example] = []
+        for example in dataset.examples():
+            self._check_example(example, state)
+            if example.messages:
+                chunk.append(example)
+            if len(chunk) >= _CHUNK:
+                self._count_tokens(chunk, state)
+                chunk = []
+        self._count_tokens(chunk, state)
+        self._finish(dataset, state)
+        facts = self._facts(dataset, state)
+        self.findings.sort(key=lambda f: (f.line or 0, f.code))
+        return FileResult(self.findings, facts, self.fix_plan, self.index, dataset)
+
+    # ------------------------------------------------------------------ per example
+
+    def _check_example(self, example: Example, state: _State) -> None:
+        state.examples += 1
+        line = example.line
+        invalid = False
+        for problem in example.problems:
+            self.add(problem.code, problem.line, problem.message, field=problem.field)
+            if self.catalogue.rules[problem.code].severity == "error" or problem.code in (
+                self.role_profile.escalate
+            ):
+                invalid = True
+        if invalid or not example.messages:
+            state.invalid += 1
+            return
+        state.valid += 1
+        roles = {m.role for m in example.messages}
+        if example.kind != TEXT:
+            if "system" not in roles and "developer" not in roles:
+                state.missing_system += 1
+            if "user" not in roles:
+                state.missing_user += 1
+        for code, message, field_name in check_example(example, self.empty_markers):
+            finding = self.add(code, line, message, field=field_name)
+            if finding is not None and code == "Q006":
+                for path, _ in whitespace_fields(example):
+                    self.fix_plan.edit(line, path, "strip")
+        self._check_empty_inputs(example)
+        if example.kind == CLASSIFICATION and example.label:
+            state.labels[example.label] += 1
+        if example.format == fmt.PROMPT_COMPLETION:
+            state.conventions.append(_conventions(example, self.thresholds.prompt_separators))
+        self._check_duplicates(example, state)
+
+    def _check_empty_inputs(self, example: Example) -> None:
+        if example.format not in (fmt.ALPACA, fmt.SELF_INSTRUCT):
+            return
+        for path, value in example.text_fields:
+            if (
+                path[-1] == "input"
+                and value.strip()
+                and value.strip().lower() in self.empty_markers
+            ):
+                finding = self.add(
+                    "Q003",
+                    example.line,
+                    f"`input` is {value.strip()!r}; use an empty string for 'no input'.",
+                    field="input",
+                )
+                if finding is not None:
+                    self.fix_plan.edit(example.line, path, "empty")
+
+    def _check_duplicates(self, example: Example, state: _State) -> None:
+        whole, prompt, output = example_keys(example)
+        line = example.line
+        raw_key = _raw_key(example)
+        identical = raw_key in self.index.identical
+        self.index.identical.add(raw_key)
+        first = self.index.examples.get(whole)
+        if first is not None:
+            state.exact += 1
+            state.identical += identical
+            state.duplicate_inputs += 1
+            how = "" if identical else " (after whitespace normalisation)"
+            finding = self.add(
+                "D001",
+                line,
+                f"Exact duplicate of line {first}{how}.",
+                duplicate_of={"file": self.file, "line": first},
+                similarity=1.0,
+                kind="exact",
+            )
+            if finding is not None and example.format != fmt.SELF_INSTRUCT:
+                self.fix_plan.drop.add(line)
+        else:
+            self.index.examples[whole] = line
+            seen = self.index.inputs.get(prompt)
+            if seen is None:
+                self.index.inputs[prompt] = (line, output)
+            else:
+                state.duplicate_inputs += 1
+                if example.kind not in (PREFERENCE, TEXT) and seen[1] != output:
+                    state.conflicting += 1
+                    what = "label" if example.kind == CLASSIFICATION else "output"
+                    self.add(
+                        "D002",
+                        line,
+                        f"Same input as line {seen[0]} with a different {what}.",
+                        duplicate_of={"file": self.file, "line": seen[0]},
+                        similarity=1.0,
+                        kind="conflict",
+                    )
+        if self.reference is not None:
+            leaked = self.reference.inputs.get(prompt)
+            if leaked is not None:
+                state.leaked += 1
+                self.add(
+                    "D003",
+                    line,
+                    f"This evaluation example's input is also in {self.reference.file} "
+                    f"(line {leaked[0]}); it inflates evaluation scores.",
+                    duplicate_of={"file": self.reference.file, "line": leaked[0]},
+                    similarity=1.0,
+                    kind="leak",
+                )
+
+    # ------------------------------------------------------------------ tokens
+
+    def _role_cost(self, role: str) -> int:
+        cost = self._role_tokens.get(role)
+        if cost is None:
+            cost = self.encoder.count(role)
+            self._role_tokens[role] = cost
+        return cost
+
+    def _tools_cost(self, tools: list[Any]) -> int:
+        key = hash(repr(tools))
+        cost = self._tools_tokens.get(key)
+        if cost is None:
+            cost = tool_definition_tokens(tools, self.encoder, self.model.tool_overhead)
+            self._tools_tokens[key] = cost
+        return cost
+
+    def _count_tokens(self, chunk: list[Example], state: _State) -> None:
+        if not chunk:
+            return
+        texts: list[str] = []
+        plans: list[list[Message]] = []
+        for example in chunk:
+            messages = example.messages + (example.rejected or [])
+            plans.append(messages)
+            for message in messages:
+                texts.append(message.content)
+                if message.tool_calls:
+                    texts.append(tool_calls_text(message.tool_calls))
+        counts = iter(self.encoder.count_batch(texts))
+        limit = self.model.training_context
+        for example, messages in zip(chunk, plans, strict=True):
+            chat = example.kind != TEXT
+            total = REPLY_PRIMING if chat else 0
+            assistant = 0
+            for message in messages:
+                content = next(counts)
+                calls = next(counts) if message.tool_calls else 0
+                if chat:
+                    total += TOKENS_PER_MESSAGE + self._role_cost(message.role)
+                    if message.name:
+                        total += self.encoder.count(message.name) + TOKENS_PER_NAME
+                total += content + calls
+                if message.role == "assistant":
+                    assistant += content + calls
+            if example.tools:
+                total += self._tools_cost(example.tools)
+            state.tokens.append(total)
+            state.assistant_tokens.append(assistant)
+            state.message_counts.append(len(example.messages))
+            state.billable += min(limit, total)
+            if total > limit:
+                state.over_limit += 1
+                self.add(
+                    "T001",
+                    example.line,
+                    f"{total:,} tokens ({self.encoder.name}), over the {limit:,}-token training "
+                    f"limit of {self.model.name}; it will be truncated. Shorten or split it.",
+                )
+
+    # ------------------------------------------------------------------ dataset level
+
+    def _finish(self, dataset: Dataset, state: _State) -> None:
+        unique = state.valid - state.exact
+        state.unique = unique
+        if dataset.format is None and not state.examples:
+            return
+        minimum = self.model.min_examples
+        recommended = self.thresholds.recommended_examples
+        if unique < minimum:
+            self.add(
+                "S001",
+                None,
+                f"{unique} unique valid example(s); {self.model.name} needs at least {minimum}.",
+            )
+        elif unique < recommended:
+            self.add(
+                "S002",
+                None,
+                f"{unique} unique valid examples; guidance is at least {recommended} "
+                "(improvements usually show from 50 to 100).",
+            )
+        if state.labels:
+            self._check_balance(state.labels)
+        if state.conventions:
+            self._check_conventions(state.conventions)
+
+    def _check_balance(self, labels: Counter[str]) -> None:
+        floor = self.thresholds.min_examples_per_class
+        total = sum(labels.values())
+        classes = len(labels)
+        for label, count in sorted(labels.items(), key=lambda item: item[1]):
+            if count < floor:
+                self.add(
+                    "S003",
+                    None,
+                    f"Class {label!r} has {count} example(s); at least {floor} are needed to "
+                    "learn and test it.",
+                )
+        if classes > 1:
+            label, count = min(labels.items(), key=lambda item: item[1])
+            share = count / total
+            if share < self.thresholds.imbalance_fraction / classes:
+                biggest, most = max(labels.items(), key=lambda item: item[1])
+                self.add(
+                    "S004",
+                    None,
+                    f"Class {label!r} holds {share:.1%} of {total} examples ({count} vs "
+                    f"{most} for {biggest!r}); rebalance or collect more.",
+                )
+
+    def _check_conventions(self, rows: list[tuple[int, int, bool, str]]) -> None:
+        share = self.thresholds.convention_share
+        separators = self.thresholds.prompt_separators
+        n = len(rows)
+        ends = Counter(sep for _, sep, _, _ in rows if sep >= 0)
+        if ends:
+            sep, count = ends.most_common(1)[0]
+            if share <= count / n < 1:
+                for line, found, _, _ in rows:
+                    if found != sep:
+                        self.add(
+                            "Q007",
+                            line,
+                            f"Prompt does not end with the separator {separators[sep]!r} that "
+                            f"{count} of {n} prompts use.",
+                        )
+        spaced = sum(1 for _, _, space, _ in rows if space)
+        if share <= spaced / n < 1:
+            for line, _, space, _ in rows:
+                if not space:
+                    self.add(
+                        "Q008",
+                        line,
+                        f"Completion does not start with a space, unlike {spaced} of {n}.",
+                    )
+        stops = Counter(stop for _, _, _, stop in rows if stop)
+        if stops:
+            stop, count = stops.most_common(1)[0]
+            if share <= count / n < 1:
+                for line, _, _, found in rows:
+                    if found != stop:
+                        self.add(
+                            "Q008",
+                            line,
+                            f"Completion does not end with the stop sequence {stop!r} that "
+                            f"{count} of {n} completions use.",
+                        )
+
+    # ------------------------------------------------------------------ facts
+
+    def _facts(self, dataset: Dataset, state: _State) -> DatasetFacts:
+        examples_for_epochs = max(state.unique, 0)
+        epochs = self.options.epochs or default_epochs(examples_for_epochs, self.providers.defaults)
+        price = self.model.training_price_per_million
+        charged = state.billable * epochs
+        cost = CostFacts(
+            model=self.model.name,
+            encoding=self.encoder.name,
+            exact_tokenizer=self.encoder.note is None,
+            token_limit=self.model.training_context,
+            epochs=epochs,
+            epochs_source="--epochs"
+            if self.options.epochs
+            else self.providers.defaults.epochs_source,
+            billable_tokens_per_epoch=state.billable,
+            charged_tokens=charged,
+            price_per_million_usd=price,
+            estimated_cost_usd=None if price is None else round(charged * price / 1e6, 4),
+            price_source=self.model.source,
+            price_read=self.model.read,
+        )
+        examples = state.examples
+        return DatasetFacts(
+            file=self.file,
+            format=dataset.format,
+            kind=dataset.kind,
+            container=dataset.container,
+            encoding="utf-8-sig" if dataset.has_bom else "utf-8",
+            line_endings="crlf" if dataset.crlf else "lf",
+            examples=examples,
+            valid_examples=state.valid,
+            invalid_examples=state.invalid,
+            unique_examples=state.unique,
+            duplicate_rate=round(state.exact / state.valid, 4) if state.valid else 0.0,
+            messages_per_example=Distribution.of(state.message_counts),
+            tokens_per_example=Distribution.of(state.tokens),
+            assistant_tokens_per_example=Distribution.of(state.assistant_tokens),
+            total_tokens=sum(state.tokens),
+            missing_system=state.missing_system,
+            missing_user=state.missing_user,
+            over_token_limit=state.over_limit,
+            duplicates=DuplicateFacts(
+                exact=state.exact,
+                identical=state.identical,
+                conflicting=state.conflicting,
+                duplicate_inputs=state.duplicate_inputs,
+                leaked_into_eval=state.leaked,
+            ),
+            labels=dict(state.labels.most_common()) if state.labels else None,
+            text_column=dataset.text_column,
+            label_column=dataset.label_column,
+            cost=cost if examples else None,
+            notes=dataset.notes,
+        )
+
+
+@dataclass
+class _State:
+    examples: int = 0
+    valid: int = 0
+    invalid: int = 0
+    unique: int = 0
+    exact: int = 0
+    identical: int = 0
+    conflicting: int = 0
+    duplicate_inputs: int = 0
+    leaked: int = 0
+    missing_system: int = 0
+    missing_user: int = 0
+    over_limit: int = 0
+    billable: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    tokens: array[int] = field(default_factory=lambda: array("q"))
+    assistant_tokens: array[int] = field(default_factory=lambda: array("q"))
+    message_counts: array[int] = field(default_factory=lambda: array("l"))
+    conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
+
+
+_STOPS = ("\n", " END", "###", " [END]", "***", ".")
+
+
+def _conventions(example: Example, separators: list[str]) -> tuple[int, int, bool, str]:
+    """(line, index of the prompt's separator or -1, completion starts with a space, stop)."""
+    record = example.record if isinstance(example.record, dict) else {}
+    prompt = record.get("prompt") if isinstance(record.get("prompt"), str) else ""
+    completion = record.get("completion") if isinstance(record.get("completion"), str) else ""
+    sep = next((i for i, s in enumerate(separators) if prompt.endswith(s)), -1)
+    stop = next((s for s in _STOPS if completion.endswith(s)), "")
+    return example.line, sep, completion.startswith(" "), stop
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given, and the data files inside any directory (sorted, recursive)."""
+    result: list[Path] = []
+    for raw_path in paths:
+        path = Path(raw_path)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+            )
+            if not found:
+                raise InputError(
+                    f"{path}: the directory holds no .jsonl, .json, .csv or .tsv files."
+                )
+            result.extend(found)
+        elif not path.exists():
+            raise InputError(f"{path}: no such file.")
+        else:
+            result.append(path)
+    return result
+
+
+@dataclass
+class LintRun:
+    """Everything one lint invocation produced, before it is printed."""
+
+    results: list[FileResult]
+    eval_result: FileResult | None
+
+    @property
+    def findings(self) -> list[Finding]:
+        found = [f for r in self.results for f in r.findings]
+        if self.eval_result is not None:
+            found.extend(self.eval_result.findings)
+        return found
+
+    def report(self) -> LintReport:
+        findings = self.findings
+        counts = Counter(f.severity for f in findings)
+        return LintReport(
+            advisor_version=__version__,
+            findings=[FindingModel(**f.to_dict()) for f in findings],
+            facts=self.results[0].facts if self.results else None,
+            eval_facts=self.eval_result.facts if self.eval_result else None,
+            files=[r.facts for r in self.results]
+            + ([self.eval_result.facts] if self.eval_result else []),
+            summary={
+                "files": len(self.results) + (1 if self.eval_result else 0),
+                "findings": len(findings),
+                "errors": counts.get("error", 0),
+                "warnings": counts.get("warning", 0),
+                "info": counts.get("info", 0),
+            },
+        )
+
+    def worst_at_or_above(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        threshold = SEVERITY_RANK[fail_on]
+        return any(SEVERITY_RANK[f.severity] >= threshold for f in self.findings)
+
+
+def run_lint(
+    paths: Iterable[Path | str],
+    options: LintOptions | None = None,
+    *,
+    eval_path: Path | str | None = None,
+) -> LintRun:
+    """Lint files (and an optional eval split, checked for leakage against the first)."""
+    options = options or LintOptions()
+    catalogue = load_catalogue()
+    providers = load_providers()
+    model = providers.model(options.model)
+    encoder = load_encoder(model)
+    files = expand_paths(paths)
+    results = [
+        FileLinter(
+            path, options, catalogue=catalogue, providers=providers, model=model, encoder=encoder
+        ).run()
+        for path in files
+    ]
+    eval_result = None
+    if eval_path is not None:
+        if not Path(eval_path).is_file():
+            raise InputError(f"{eval_path}: no such file (given as --eval).")
+        reference = results[0].index if results else None
+        eval_result = FileLinter(
+            Path(eval_path),
+            options,
+            catalogue=catalogue,
+            providers=providers,
+            model=model,
+            encoder=encoder,
+            reference=reference,
+        ).run()
+    return LintRun(results, eval_result)

