@@ -49,72 +49,79 @@ class Dataset:
         examples carrying their problem, so line numbers are never lost."""
         normalise = self._normalise
         expected = self.format
-        for record in self._records:
-            if record.problem is not None:
-                yield Example(
-                    line=record.line,
-                    format=expected or "unknown",
-                    kind="unknown",
-                    problems=[record.problem],
-                )
-                continue
-            value = record.value
-            if not isinstance(value, dict):
-                yield Example(
-                    line=record.line,
-                    format=expected or "unknown",
-                    kind="unknown",
-                    record=value,
-                    problems=[
-                        Problem(
-                            "F002",
-                            record.line,
-                            f"Each example must be a JSON object, not {_json_type(value)}.",
-                        )
-                    ],
-                )
-                continue
-            if self.container == raw.TABLE or expected == formats.CLASSIFICATION_FORMAT:
-                yield from normalise(value, record.line)
-                continue
-            if self.forced and expected is not None:
-                yield from formats.NORMALISERS[expected](value, record.line)
-                continue
-            found = formats.record_format(value)
-            if found is None:
-                keys = ", ".join(map(repr, list(value)[:6])) or "no keys"
-                yield Example(
-                    line=record.line,
-                    format=expected or "unknown",
-                    kind="unknown",
-                    record=value,
-                    problems=[
-                        Problem(
-                            "F003",
-                            record.line,
-                            f"Not a recognised example (keys: {keys}); expected the fields of "
-                            f"{expected or 'a supported format'}.",
-                        )
-                    ],
-                )
-                continue
-            if expected is not None and found != expected and not _compatible(found, expected):
-                yield Example(
-                    line=record.line,
-                    format=found,
-                    kind=formats.kind_of(found),
-                    record=value,
-                    problems=[
-                        Problem(
-                            "F004",
-                            record.line,
-                            f"This row is {found} but the file is {expected}; one file must use "
-                            "one format.",
-                        )
-                    ],
-                )
-                continue
-            yield from formats.NORMALISERS[found](value, record.line)
+        for ordinal, record in enumerate(self._records):
+            for example in self._normalise_record(record, normalise, expected):
+                example.ordinal = ordinal
+                yield example
+
+    def _normalise_record(
+        self, record: raw.RawRecord, normalise: Any, expected: str | None
+    ) -> Iterator[Example]:
+        if record.problem is not None:
+            yield Example(
+                line=record.line,
+                format=expected or "unknown",
+                kind="unknown",
+                problems=[record.problem],
+            )
+            return
+        value = record.value
+        if not isinstance(value, dict):
+            yield Example(
+                line=record.line,
+                format=expected or "unknown",
+                kind="unknown",
+                record=value,
+                problems=[
+                    Problem(
+                        "F002",
+                        record.line,
+                        f"Each example must be a JSON object, not {_json_type(value)}.",
+                    )
+                ],
+            )
+            return
+        if self.container == raw.TABLE or expected == formats.CLASSIFICATION_FORMAT:
+            yield from normalise(value, record.line)
+            return
+        if self.forced and expected is not None:
+            yield from formats.NORMALISERS[expected](value, record.line)
+            return
+        found = formats.record_format(value)
+        if found is None:
+            keys = ", ".join(map(repr, list(value)[:6])) or "no keys"
+            yield Example(
+                line=record.line,
+                format=expected or "unknown",
+                kind="unknown",
+                record=value,
+                problems=[
+                    Problem(
+                        "F003",
+                        record.line,
+                        f"Not a recognised example (keys: {keys}); expected the fields of "
+                        f"{expected or 'a supported format'}.",
+                    )
+                ],
+            )
+            return
+        if expected is not None and found != expected and not _compatible(found, expected):
+            yield Example(
+                line=record.line,
+                format=found,
+                kind=formats.kind_of(found),
+                record=value,
+                problems=[
+                    Problem(
+                        "F004",
+                        record.line,
+                        f"This row is {found} but the file is {expected}; one file must use "
+                        "one format.",
+                    )
+                ],
+            )
+            return
+        yield from formats.NORMALISERS[found](value, record.line)
 
 
 def _compatible(found: str, expected: str | None) -> bool:

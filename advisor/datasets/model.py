@@ -49,6 +49,9 @@ class Example:
     line: int
     format: str
     kind: str
+    # Position of the raw record in the file (0-based, counting unparseable ones),
+    # which identifies it even when several records share a line.
+    ordinal: int = 0
     messages: list[Message] = field(default_factory=list)
     label: str | None = None
     tools: list[Any] | None = None

@@ -54,11 +54,20 @@ def matches(code: str, patterns: tuple[str, ...]) -> bool:
 def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     """A code is on when some select prefix matches it and no longer-or-equal ignore does.
 
-    As in ruff, the more specific pattern wins: ``--select F --ignore F0`` drops
-    F001-F009, and ``--ignore F --select F001`` keeps F001.
+    As in ruff, the more specific pattern wins (``ALL`` is the least specific):
+    ``--select F --ignore F0`` drops F001-F009, ``--ignore F --select F001`` keeps
+    F001, and on a tie the ignore wins.
     """
-    best_select = max((len(p) for p in select if p == "ALL" or code.startswith(p)), default=-1)
+    best_select = max((_specificity(p) for p in select if _covers(p, code)), default=-1)
     if best_select < 0:
         return False
-    best_ignore = max((len(p) for p in ignore if p == "ALL" or code.startswith(p)), default=-1)
+    best_ignore = max((_specificity(p) for p in ignore if _covers(p, code)), default=-1)
     return best_select > best_ignore
+
+
+def _covers(pattern: str, code: str) -> bool:
+    return pattern == "ALL" or code.startswith(pattern)
+
+
+def _specificity(pattern: str) -> int:
+    return 0 if pattern == "ALL" else len(pattern)

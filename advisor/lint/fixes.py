@@ -69,7 +69,9 @@ def write_fixed(result: FileResult, output: Path | str) -> FixSummary:
             )
         kept = 0
         values = [
-            _apply(r.value, plan.edits.get(r.line, [])) for r in records if r.line not in plan.drop
+            _apply(r.value, plan.edits.get(ordinal, []))
+            for ordinal, r in enumerate(records)
+            if ordinal not in plan.drop
         ]
         if container == raw.TABLE:
             text = _table_text(values, info.delimiter or ",")
@@ -94,22 +96,24 @@ def _fix_json_lines(
     line (unparseable ones included) is copied byte for byte."""
     out = io.BytesIO()
     kept_unparsed = 0
+    ordinal = -1
     with source.open("rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
             if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
                 raw_line = raw_line[3:]
-            if number in drop:
-                continue
             body = raw_line.rstrip(b"\r\n")
-            if not body.strip():
+            if not body.decode("utf-8", "replace").strip():
+                continue
+            ordinal += 1  # the reader numbers records the same way: blank lines skipped
+            if ordinal in drop:
                 continue
             try:
                 record = json.loads(body)
             except ValueError:
                 kept_unparsed += 1
             else:
-                if number in edits:
-                    body = json.dumps(_apply(record, edits[number]), ensure_ascii=False).encode()
+                if ordinal in edits:
+                    body = json.dumps(_apply(record, edits[ordinal]), ensure_ascii=False).encode()
             out.write(body + b"\n")
     return out.getvalue(), kept_unparsed
 

@@ -65,13 +65,14 @@ class LintOptions:
 
 @dataclass
 class FixPlan:
-    """What a safe fix would change: records to drop and fields to rewrite, by line."""
+    """What a safe fix would change: records to drop and fields to rewrite, keyed by
+    the record's ordinal in the file (lines are ambiguous in one-line JSON arrays)."""
 
     drop: set[int] = field(default_factory=set)
     edits: dict[int, list[tuple[tuple[Any, ...], str]]] = field(default_factory=dict)
 
-    def edit(self, line: int, path: tuple[Any, ...], action: str) -> None:
-        self.edits.setdefault(line, []).append((path, action))
+    def edit(self, ordinal: int, path: tuple[Any, ...], action: str) -> None:
+        self.edits.setdefault(ordinal, []).append((path, action))
 
 
 @dataclass
@@ -254,7 +255,7 @@ class FileLinter:
             finding = self.add(code, line, message, field=field_name)
             if finding is not None and code == "Q006":
                 for path, _ in whitespace_fields(example):
-                    self.fix_plan.edit(line, path, "strip")
+                    self.fix_plan.edit(example.ordinal, path, "strip")
         self._check_empty_inputs(example)
         if example.kind == CLASSIFICATION and example.label:
             state.labels[example.label] += 1
@@ -278,7 +279,7 @@ class FileLinter:
                     field="input",
                 )
                 if finding is not None:
-                    self.fix_plan.edit(example.line, path, "empty")
+                    self.fix_plan.edit(example.ordinal, path, "empty")
 
     def _check_duplicates(self, example: Example, state: _State) -> None:
         whole, prompt, output = example_keys(example)
@@ -301,7 +302,7 @@ class FileLinter:
                 kind="exact",
             )
             if finding is not None and example.format != fmt.SELF_INSTRUCT:
-                self.fix_plan.drop.add(line)
+                self.fix_plan.drop.add(example.ordinal)
         else:
             self.index.examples[whole] = line
             seen = self.index.inputs.get(prompt)

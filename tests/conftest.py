@@ -1,0 +1,47 @@
+"""Shared fixtures: paths to the real datasets and a helper to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real public datasets (../shared/data); CI always has them beside the clone."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real datasets not found at {SHARED_DATA} (set ADVISOR_SHARED_DATA)")
+    return SHARED_DATA
+
+
+def advisor_executable() -> list[str]:
+    """The installed console script, as a user runs it."""
+    script = Path(sys.executable).with_name("advisor")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("advisor")
+    if found:
+        return [found]
+    raise RuntimeError("the `advisor` console script is not installed in this environment")
+
+
+def run_advisor(
+    *args: str, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `advisor` console script in a subprocess."""
+    return subprocess.run(
+        [*advisor_executable(), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )

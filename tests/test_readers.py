@@ -1,0 +1,150 @@
+"""Readers: format detection from content, line numbers, encodings, real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advisor.datasets import open_dataset
+from advisor.errors import InputError, UsageError
+
+REAL_FORMATS = {
+    "openai-cookbook/toy_chat_fine_tuning.jsonl": ("openai-chat", 5),
+    "openai-cookbook/drone_training.jsonl": ("openai-chat", 103),
+    "together-cookbook/small_coqa_10.jsonl": ("openai-chat", 10),
+    "llamafactory-demo/v1_sft_demo.jsonl": ("openai-chat", 500),
+    "llamafactory-demo/alpaca_en_demo.json": ("alpaca", 999),
+    "llamafactory-demo/identity.json": ("alpaca", 91),
+    "llamafactory-demo/glaive_toolcall_en_demo.json": ("sharegpt", 300),
+    "llamafactory-demo/dpo_en_demo.json": ("preference-dpo", 300),
+    "llamafactory-demo/kto_en_demo.json": ("preference-kto", 300),
+    "axolotl-fixtures/alpaca.json": ("alpaca", 2),
+    "axolotl-fixtures/conversation.json": ("sharegpt", 1),
+    "alpaca-cleaned-extras/seed_tasks.jsonl": ("self-instruct", 175),
+    "alpaca-cleaned-extras/gsm_8k__gsm_8k_train.json": ("alpaca", 7473),
+    "azure-legacy-prompt-completion/generated_labels_context_switching_prepared_train.jsonl": (
+        "prompt-completion",
+        178,
+    ),
+    "azure-legacy-prompt-completion/classification_bulk_test.tsv": ("classification", 66),
+    "mlx-examples/wwdc25__train.jsonl": ("prompt-completion", 1800),
+    "mlx-examples/lora__train.jsonl": ("text", 1000),
+    "banking77/train.csv": ("classification", 10003),
+    "openai-cookbook/AG_news_samples.csv": ("classification", 2000),
+    "openai-cookbook/dbpedia_samples.jsonl": ("classification", 200),
+    "sms-spam/SMSSpamCollection.tsv": ("classification", 5574),
+}
+
+
+@pytest.mark.parametrize("relative", sorted(REAL_FORMATS))
+def test_real_files_are_detected_from_content(shared_data: Path, relative: str) -> None:
+    expected_format, expected_count = REAL_FORMATS[relative]
+    dataset = open_dataset(shared_data / relative)
+    examples = list(dataset.examples())
+    assert dataset.format == expected_format
+    assert len(examples) == expected_count
+
+
+def test_parts_content_is_read_as_text(shared_data: Path) -> None:
+    dataset = open_dataset(shared_data / "llamafactory-demo/v1_sft_demo.jsonl")
+    first = next(dataset.examples())
+    assert first.messages[0].content == "hi"
+    assert first.valid
+
+
+def test_sharegpt_tool_turns_become_tool_calls(shared_data: Path) -> None:
+    dataset = open_dataset(shared_data / "llamafactory-demo/glaive_toolcall_en_demo.json")
+    first = next(dataset.examples())
+    roles = [m.role for m in first.messages]
+    assert "tool" in roles
+    call = next(m for m in first.messages if m.tool_calls)
+    assert call.tool_calls[0]["function"]["name"] == "search_recipes"
+    assert first.tools and first.valid
+
+
+def test_table_columns_are_chosen_by_name(shared_data: Path) -> None:
+    dataset = open_dataset(shared_data / "sms-spam/SMSSpamCollection.tsv")
+    assert (dataset.text_column, dataset.label_column) == ("SMS", "Label")
+    ag = open_dataset(shared_data / "openai-cookbook/AG_news_samples.csv")
+    assert (ag.text_column, ag.label_column) == ("description", "label")
+
+
+def test_json_array_elements_keep_their_start_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text(
+        '[\n  {"instruction": "a",\n   "input": "", "output": "b"},\n\n'
+        '  {"instruction": "c", "input": "", "output": "d"}\n]\n'
+    )
+    lines = [e.line for e in open_dataset(path).examples()]
+    assert lines == [2, 5]
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    row = json.dumps({"prompt": "a", "completion": "b"})
+    path.write_bytes(b"\xef\xbb\xbf" + (row + "\r\n" + row.replace("a", "c") + "\r\n").encode())
+    dataset = open_dataset(path)
+    examples = list(dataset.examples())
+    assert dataset.has_bom and dataset.crlf
+    assert [e.line for e in examples] == [1, 2]
+    assert all(e.valid for e in examples)
+
+
+def test_utf16_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"prompt": "a", "completion": "b"}\n', encoding="utf-16")
+    dataset = open_dataset(path)
+    assert [p.code for p in dataset.file_problems] == ["F018"]
+    assert list(dataset.examples()) == []
+
+
+def test_binary_file_is_a_finding(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    assert [p.code for p in open_dataset(path).file_problems] == ["F018"]
+
+
+def test_bad_line_does_not_stop_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    good = json.dumps({"prompt": "a", "completion": "b"})
+    path.write_text(f"{good}\n{{not json\n{good}\n")
+    examples = list(open_dataset(path).examples())
+    assert [(e.line, [p.code for p in e.problems]) for e in examples] == [
+        (1, []),
+        (2, ["F001"]),
+        (3, []),
+    ]
+
+
+def test_pretty_printed_documents_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{\n  "prompt": "a",\n  "completion": "b"\n}\n{\n  "prompt": "c", "completion": "d"\n}\n'
+    )
+    examples = list(open_dataset(path).examples())
+    assert [e.line for e in examples] == [1, 5]
+
+
+def test_forced_format_and_columns(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("utterance_text,route\nhello there,greet\n")
+    dataset = open_dataset(path, text_column="utterance_text", label_column="route")
+    [example] = list(dataset.examples())
+    assert example.label == "greet" and example.messages[0].content == "hello there"
+
+
+def test_missing_file_and_bad_format_are_typed_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        open_dataset(tmp_path / "nope.jsonl")
+    (tmp_path / "x.jsonl").write_text("{}\n")
+    with pytest.raises(UsageError):
+        open_dataset(tmp_path / "x.jsonl", input_format="parquet")
+
+
+def test_cli_format_names_match_the_readers() -> None:
+    from advisor.cli import FORMAT_NAMES
+    from advisor.datasets import FORMATS
+
+    assert tuple(FORMAT_NAMES) == tuple(FORMATS)

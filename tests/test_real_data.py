@@ -1,0 +1,108 @@
+"""The defects SOURCES.md documents in ../shared/data are found, with the same counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from advisor.lint.runner import LintOptions, run_lint
+
+
+def lint(path: Path, **options: object):
+    return run_lint([path], LintOptions(**options))  # type: ignore[arg-type]
+
+
+def codes(run) -> Counter[str]:
+    return Counter(f.code for f in run.findings)
+
+
+def test_wwdc25_duplicates_and_leakage(shared_data: Path) -> None:
+    train = shared_data / "mlx-examples/wwdc25__train.jsonl"
+    valid = shared_data / "mlx-examples/wwdc25__valid.jsonl"
+    run = run_lint([train], LintOptions(), eval_path=valid)
+    facts = run.results[0].facts
+    assert facts.duplicates.identical == 437
+    assert facts.duplicates.exact == 437
+    assert facts.unique_examples == 1800 - 437
+    assert run.eval_result is not None
+    assert run.eval_result.facts.duplicates.exact == 21
+    leaks = [f for f in run.findings if f.code == "D003"]
+    assert len(leaks) == 48
+    assert all(f.file.endswith("wwdc25__valid.jsonl") for f in leaks)
+    assert all(
+        f.duplicate_of and f.duplicate_of["file"].endswith("wwdc25__train.jsonl") for f in leaks
+    )
+    # Many paraphrased completions share one prompt: flagged as conflicts.
+    assert codes(run)["D002"] > 1000
+
+
+def test_sms_spam_duplicate_texts(shared_data: Path) -> None:
+    facts = lint(shared_data / "sms-spam/SMSSpamCollection.tsv").results[0].facts
+    assert facts.examples == 5574
+    assert facts.duplicates.identical == 403
+    # 11 more differ from an earlier message only by whitespace.
+    assert facts.duplicates.exact == 414
+    assert facts.labels == {"ham": 4827, "spam": 747}
+
+
+def test_alpaca_demo_duplicates(shared_data: Path) -> None:
+    run = lint(shared_data / "llamafactory-demo/alpaca_en_demo.json")
+    assert codes(run)["D001"] == 14
+    assert run.results[0].facts.duplicates.identical == 14
+
+
+def test_glaive_and_dpo_duplicates(shared_data: Path) -> None:
+    assert (
+        lint(shared_data / "llamafactory-demo/glaive_toolcall_en_demo.json")
+        .results[0]
+        .facts.duplicates.identical
+        == 35
+    )
+    dpo = lint(shared_data / "llamafactory-demo/dpo_en_demo.json")
+    assert dpo.results[0].facts.duplicates.identical == 5
+    assert dpo.results[0].facts.kind == "preference"
+    assert codes(dpo)["F020"] == 1
+
+
+def test_identity_placeholders(shared_data: Path) -> None:
+    run = lint(shared_data / "llamafactory-demo/identity.json", select=("Q001",))
+    assert codes(run)["Q001"] == 85
+
+
+def test_missing_turn_fixture(shared_data: Path) -> None:
+    clean = lint(shared_data / "axolotl-fixtures/conversation.json", ignore=("S",))
+    broken = lint(shared_data / "axolotl-fixtures/conversation.missingturns.json", ignore=("S",))
+    assert clean.findings == []
+    assert [f.code for f in broken.findings] == ["F012"]
+
+
+def test_drone_training_lints_clean(shared_data: Path) -> None:
+    run = lint(shared_data / "openai-cookbook/drone_training.jsonl")
+    assert run.findings == []
+
+
+def test_banking77_has_no_errors(shared_data: Path) -> None:
+    run = run_lint(
+        [shared_data / "banking77/train.csv"],
+        LintOptions(),
+        eval_path=None,
+    )
+    assert [f for f in run.findings if f.severity == "error"] == []
+    facts = run.results[0].facts
+    assert facts.examples == 10003
+    assert len(facts.labels or {}) == 77
+    assert codes(run)["S004"] == 0
+
+
+def test_legacy_prompt_completion_is_consistent(shared_data: Path) -> None:
+    run = lint(
+        shared_data
+        / "azure-legacy-prompt-completion/generated_labels_context_switching_prepared_train.jsonl"
+    )
+    assert codes(run)["Q007"] == 0 and codes(run)["Q008"] == 0
+    assert [f for f in run.findings if f.severity == "error"] == []
+
+
+def test_malformed_tsv_row_is_reported_with_its_line(shared_data: Path) -> None:
+    run = lint(shared_data / "azure-legacy-prompt-completion/classification_bulk_test.tsv")
+    assert [(f.code, f.line) for f in run.findings if f.code == "F001"] == [("F001", 53)]

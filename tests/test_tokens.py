@@ -1,0 +1,123 @@
+"""Token counts, limits and cost: exact, offline, and matching OpenAI's own numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.lint.runner import LintOptions, run_lint
+from advisor.tokens import default_epochs, load_encoder, load_providers
+
+
+def test_cookbook_oracle_for_the_toy_file(shared_data: Path) -> None:
+    """OpenAI's notebook output for toy_chat_fine_tuning.jsonl (cl100k_base, 4,096 limit)."""
+    run = run_lint(
+        [shared_data / "openai-cookbook/toy_chat_fine_tuning.jsonl"],
+        LintOptions(model="gpt-3.5-turbo-0613"),
+    )
+    facts = run.results[0].facts
+    format_errors = [f for f in run.findings if f.code.startswith("F") and f.severity == "error"]
+    assert format_errors == []
+    assert facts.missing_system == 1
+    assert facts.missing_user == 1
+    assert (facts.messages_per_example.min, facts.messages_per_example.max) == (2, 9)
+    assert (facts.tokens_per_example.min, facts.tokens_per_example.max) == (26, 8032)
+    assert facts.tokens_per_example.median == 45
+    assert (facts.assistant_tokens_per_example.min, facts.assistant_tokens_per_example.max) == (
+        4,
+        8000,
+    )
+    assert facts.over_token_limit == 1
+    assert facts.cost is not None
+    assert facts.cost.encoding == "cl100k_base"
+    assert facts.cost.billable_tokens_per_epoch == 4306
+    assert facts.cost.epochs == 20
+    assert facts.cost.charged_tokens == 86120
+
+
+def test_gpt4o_family_uses_o200k() -> None:
+    providers = load_providers()
+    encoder = load_encoder(providers.model("gpt-4o-mini"))
+    assert encoder.name == "o200k_base" and encoder.note is None
+    # "hello world" is 2 tokens in both; a Chinese phrase differs between encodings.
+    assert encoder.count("hello world") == 2
+    cl100k = load_encoder(providers.model("gpt-3.5-turbo"))
+    assert cl100k.name == "cl100k_base"
+    assert encoder.count("你好，世界。今天天气很好") != cl100k.count("你好，世界。今天天气很好")
+
+
+def test_encoders_never_touch_the_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tiktoken.load
+
+    from advisor import tokens
+
+    def no_network(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("tiktoken tried to download an encoding")
+
+    monkeypatch.setattr(tiktoken.load, "read_file", no_network)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tokens._load_encoding.cache_clear()
+    try:
+        encoder = tokens.load_encoder(load_providers().model("gpt-4o"))
+        assert encoder.count("offline") > 0
+    finally:
+        tokens._load_encoding.cache_clear()
+
+
+def test_batch_and_single_counts_agree() -> None:
+    encoder = load_encoder(load_providers().model("gpt-4o-mini"))
+    texts = [f"example number {i} with some words" for i in range(200)]
+    assert encoder.count_batch(texts) == [encoder.count(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    ("examples", "epochs"), [(5, 20), (10, 10), (20, 5), (34, 3), (100, 3), (9000, 2), (30000, 1)]
+)
+def test_default_epochs_rule(examples: int, epochs: int) -> None:
+    assert default_epochs(examples, load_providers().defaults) == epochs
+
+
+def test_tool_definitions_add_tokens(shared_data: Path) -> None:
+    run = run_lint([shared_data / "openai-cookbook/drone_training.jsonl"])
+    facts = run.results[0].facts
+    assert run.findings == []  # drone_training.jsonl lints clean
+    # Every row carries the same tool list (about 500 tokens); short chats on top.
+    assert facts.tokens_per_example.min > 500
+
+
+def test_tool_overhead_follows_openai_recipe() -> None:
+    from advisor.tokens import tool_definition_tokens
+
+    encoder = load_encoder(load_providers().model("gpt-4o-mini"))
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "f",
+            "description": "Get it.",
+            "parameters": {
+                "type": "object",
+                "properties": {"x": {"type": "string", "description": "the x", "enum": ["a", "b"]}},
+            },
+        },
+    }
+    expected = (
+        7  # func_init
+        + encoder.count("f:Get it")
+        + 3  # prop_init
+        + 3  # prop_key
+        - 3  # enum_init
+        + 2 * 3
+        + encoder.count("a")
+        + encoder.count("b")
+        + encoder.count("x:string:the x")
+        + 12  # func_end
+    )
+    assert tool_definition_tokens([tool], encoder, "gpt-4o") == expected
+
+
+def test_every_provider_entry_has_a_source_and_date() -> None:
+    providers = load_providers()
+    for model in providers.models.values():
+        assert model.source and model.read
+    assert providers.model("gpt-4o-mini").training_price_per_million == 3.0
