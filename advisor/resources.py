@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from advisor.errors import RuleFileError
+
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,7 +22,11 @@ def _package_dir(package: str, fallback: str) -> Path:
             path = Path(location)
             if path.is_dir():
                 return path
-    return _REPO_ROOT / fallback
+    if (_REPO_ROOT / "pyproject.toml").is_file():
+        return _REPO_ROOT / fallback
+    raise RuleFileError(
+        f"advisor's bundled data ({fallback}/) is missing from this installation; reinstall advisor."
+    )
 
 
 def rules_dir() -> Path:
