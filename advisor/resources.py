@@ -25,7 +25,8 @@ def _package_dir(package: str, fallback: str) -> Path:
     if (_REPO_ROOT / "pyproject.toml").is_file():
         return _REPO_ROOT / fallback
     raise RuleFileError(
-        f"advisor's bundled data ({fallback}/) is missing from this installation; reinstall advisor."
+        f"advisor's bundled data ({fallback}/) is missing from this installation; "
+        "reinstall advisor."
     )
 
 

@@ -24,13 +24,15 @@ SEEDS = [
     b'{"role": "assistant", "content": "Hello"}]}\n',
     b'{"messages": [{"role": "user", "content": "Go"}, {"role": "assistant", "tool_calls": '
     b'[{"id": "c1", "type": "function", "function": {"name": "go", "arguments": "{}"}}]}], '
-    b'"tools": [{"type": "function", "function": {"name": "go", "parameters": {"type": "object"}}}]}\n',
+    b'"tools": [{"type": "function", "function": {"name": "go", '
+    b'"parameters": {"type": "object"}}}]}\n',
     b'[{"instruction": "Add", "input": "1 2", "output": "3"}, {"instruction": "x", "output": "y"}]',
     b'{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}\n',
     b'{"prompt": "Q ->", "completion": " A"}\n{"prompt": "R ->", "completion": " B"}\n',
     b"text,label\nhello,greet\nbye,leave\n",
     b"Label\tSMS\nham\tok then\nspam\tWIN now\n",
-    b'{"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "a"}, '
+    b'{"conversations": [{"from": "human", "value": "q"}], '
+    b'"chosen": {"from": "gpt", "value": "a"}, '
     b'"rejected": {"from": "gpt", "value": "b"}}\n',
     b'{"id": "t", "instruction": "Do", "instances": [{"input": "", "output": "done"}]}\n',
     b'{"text": "plain text row"}\n',
