@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from advisor.lint.facts import LintReport
+    from advisor.linter.facts import LintReport
 
 __all__ = ["__version__", "lint"]
 
@@ -34,7 +34,7 @@ def lint(
     >>> report = advisor.lint("train.jsonl", model="gpt-4o-mini")   # doctest: +SKIP
     >>> report.facts.unique_examples, [f.code for f in report.findings]  # doctest: +SKIP
     """
-    from advisor.lint.runner import LintOptions, run_lint
+    from advisor.linter.runner import LintOptions, run_lint
 
     paths = path if isinstance(path, list) else [path]
     options = LintOptions(

@@ -176,9 +176,9 @@ def lint(
       advisor lint data.jsonl --fix cleaned.jsonl
     """
     from advisor.config import AdvisorConfig, load_config
-    from advisor.lint.fixes import write_fixed
-    from advisor.lint.output import render
-    from advisor.lint.runner import LintOptions, run_lint
+    from advisor.linter.fixes import write_fixed
+    from advisor.linter.output import render
+    from advisor.linter.runner import LintOptions, run_lint
 
     config = AdvisorConfig() if no_config else load_config()[0]
     options = LintOptions(
@@ -229,7 +229,7 @@ def rule(code: str, output_format: str) -> None:
       advisor rule F006
       advisor rule exact-duplicate
     """
-    from advisor.lint.catalogue import load_catalogue
+    from advisor.linter.catalogue import load_catalogue
 
     doc = load_catalogue().by_name_or_code(code)
     if output_format == "json":
@@ -259,7 +259,7 @@ def rule(code: str, output_format: str) -> None:
 @handle_errors
 def rules_command(output_format: str) -> None:
     """List every lint rule: code, name, default severity, fixable, what it checks."""
-    from advisor.lint.catalogue import FAMILIES, load_catalogue
+    from advisor.linter.catalogue import FAMILIES, load_catalogue
 
     catalogue = load_catalogue()
     if output_format == "json":

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import UsageError
-from advisor.lint.fixes import write_fixed
-from advisor.lint.runner import LintOptions, run_lint
+from advisor.linter.fixes import write_fixed
+from advisor.linter.runner import LintOptions, run_lint
 
 
 def fix(source: Path, output: Path) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.lint.runner import LintOptions, run_lint
+from advisor.linter.runner import LintOptions, run_lint
 
 # FUZZ_EXAMPLES=5000 runs a longer campaign locally.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "600"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from advisor.lint.runner import LintOptions, run_lint
+from advisor.linter.runner import LintOptions, run_lint
 
 
 def lint(path: Path, **options: object):

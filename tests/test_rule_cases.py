@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from advisor.lint.catalogue import load_catalogue
-from advisor.lint.runner import LintOptions, run_lint
+from advisor.linter.catalogue import load_catalogue
+from advisor.linter.runner import LintOptions, run_lint
 
 CASES_FILE = Path(__file__).with_name("rule_cases.toml")
 CASES: list[dict[str, Any]] = tomllib.loads(CASES_FILE.read_text())["case"]

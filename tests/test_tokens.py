@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.lint.runner import LintOptions, run_lint
+from advisor.linter.runner import LintOptions, run_lint
 from advisor.tokens import default_epochs, load_encoder, load_providers
 
 

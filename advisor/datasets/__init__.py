@@ -47,16 +47,17 @@ class Dataset:
     def examples(self) -> Iterator[Example]:
         """Every example in file order. Unparseable records come out as invalid
         examples carrying their problem, so line numbers are never lost."""
-        normalise = self._normalise
-        expected = self.format
-        for ordinal, record in enumerate(self._records):
-            for example in self._normalise_record(record, normalise, expected):
+        by_index = self.container == raw.JSON_ARRAY
+        for index, record in enumerate(self._records):
+            ordinal = index if by_index else record.line
+            for example in self.normalise_record(record):
                 example.ordinal = ordinal
                 yield example
 
-    def _normalise_record(
-        self, record: raw.RawRecord, normalise: Any, expected: str | None
-    ) -> Iterator[Example]:
+    def normalise_record(self, record: raw.RawRecord) -> Iterator[Example]:
+        """The example(s) one raw record holds, or one invalid example with its problem."""
+        normalise = self._normalise
+        expected = self.format
         if record.problem is not None:
             yield Example(
                 line=record.line,

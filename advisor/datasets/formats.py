@@ -224,7 +224,14 @@ def _text_paths(content: Any, base: tuple[Any, ...]) -> list[tuple[tuple[Any, ..
 
 
 def _unknown_keys(record: dict[str, Any], allowed: set[str]) -> list[str]:
+    if record.keys() <= allowed:
+        return []
     return [str(key) for key in record if key not in allowed]
+
+
+def has_text(text: str) -> bool:
+    """True when ``text`` holds something other than whitespace (without copying it)."""
+    return bool(text) and not text.isspace()
 
 
 # --------------------------------------------------------------------------- messages
@@ -233,28 +240,34 @@ def _unknown_keys(record: dict[str, Any], allowed: set[str]) -> list[str]:
 def _normalise_chat_messages(
     raw_messages: Any, line: int, base: tuple[Any, ...], example: Example
 ) -> list[Message]:
-    """OpenAI-style role/content messages (also used for preference prompts)."""
+    """OpenAI-style role/content messages (also used for preference prompts).
+
+    This runs once per message of every file, so the common case (a dict with a
+    known role and string content) takes the shortest path and error messages
+    are only formatted when there is an error.
+    """
     problems = example.problems
+    key = base[-1]
     if not isinstance(raw_messages, list) or not raw_messages:
         problems.append(
-            Problem(
-                "F007", line, f"`{base[-1]}` must be a non-empty list of messages.", str(base[-1])
-            )
+            Problem("F007", line, f"`{key}` must be a non-empty list of messages.", str(key))
         )
         return []
     messages: list[Message] = []
+    text_fields = example.text_fields
     for index, raw in enumerate(raw_messages):
-        where = f"{base[-1]}[{index}]"
         if not isinstance(raw, dict):
+            where = f"{key}[{index}]"
             problems.append(
                 Problem("F007", line, f"{where} is {type(raw).__name__}, not an object.", where)
             )
             continue
         role = raw.get("role")
-        if not isinstance(role, str):
-            problems.append(Problem("F007", line, f"{where} has no `role`.", where))
-            continue
-        if role not in CHAT_ROLES:
+        if not isinstance(role, str) or role not in CHAT_ROLES:
+            where = f"{key}[{index}]"
+            if not isinstance(role, str):
+                problems.append(Problem("F007", line, f"{where} has no `role`.", where))
+                continue
             problems.append(
                 Problem(
                     "F006",
@@ -263,8 +276,9 @@ def _normalise_chat_messages(
                     f"{where}.role",
                 )
             )
-        extra = _unknown_keys(raw, MESSAGE_KEYS)
-        if extra:
+        if not raw.keys() <= MESSAGE_KEYS:
+            where = f"{key}[{index}]"
+            extra = _unknown_keys(raw, MESSAGE_KEYS)
             problems.append(
                 Problem(
                     "F005",
@@ -274,57 +288,67 @@ def _normalise_chat_messages(
                     where,
                 )
             )
+        content = raw.get("content")
         tool_calls = raw.get("tool_calls")
         function_call = raw.get("function_call")
         if function_call is not None and tool_calls is None:
             tool_calls = [{"type": "function", "function": function_call, "legacy": True}]
-        if "content" not in raw and tool_calls is None:
-            problems.append(Problem("F007", line, f"{where} has no `content`.", where))
-        text, well_formed = content_text(raw.get("content"))
+        if isinstance(content, str):
+            text, well_formed = content, True
+            text_fields.append(((*base, index, "content"), content))
+        else:
+            text, well_formed = content_text(content)
+            text_fields.extend(_text_paths(content, (*base, index, "content")))
+            if "content" not in raw and tool_calls is None:
+                where = f"{key}[{index}]"
+                problems.append(Problem("F007", line, f"{where} has no `content`.", where))
+        present = has_text(text)
         if not well_formed:
+            where = f"{key}[{index}]"
             problems.append(
                 Problem(
                     "F007",
                     line,
                     f"{where}.content must be a string or a list of text parts, "
-                    f"not {type(raw.get('content')).__name__}.",
+                    f"not {type(content).__name__}.",
                     f"{where}.content",
                 )
             )
-        elif not text.strip() and not tool_calls and "content" in raw:
+        elif not present and not tool_calls and "content" in raw:
+            where = f"{key}[{index}]"
             problems.append(
                 Problem("F012", line, f"{where} ({role}) has empty content.", f"{where}.content")
             )
-        if "weight" in raw:
-            weight = raw["weight"]
-            if isinstance(weight, bool) or weight not in (0, 1):
-                problems.append(
-                    Problem(
-                        "F017",
-                        line,
-                        f"{where}.weight is {weight!r}; it must be the integer 0 or 1.",
-                        f"{where}.weight",
-                    )
+        weight = raw.get("weight")
+        if weight is not None and (isinstance(weight, bool) or weight not in (0, 1)):
+            where = f"{key}[{index}]"
+            problems.append(
+                Problem(
+                    "F017",
+                    line,
+                    f"{where}.weight is {weight!r}; it must be the integer 0 or 1.",
+                    f"{where}.weight",
                 )
-        example.text_fields.extend(_text_paths(raw.get("content"), (*base, index, "content")))
+            )
         name = raw.get("name")
+        call_id = raw.get("tool_call_id")
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            where = f"{key}[{index}]"
+            problems.append(
+                Problem("F007", line, f"{where}.tool_calls must be a list.", f"{where}.tool_calls")
+            )
+            tool_calls = None
         messages.append(
             Message(
                 role=role,
                 content=text,
-                has_content=bool(text.strip()),
+                has_content=present,
                 name=name if isinstance(name, str) else None,
-                tool_calls=tool_calls if isinstance(tool_calls, list) else None,
-                tool_call_id=raw.get("tool_call_id")
-                if isinstance(raw.get("tool_call_id"), str)
-                else None,
-                weight=raw.get("weight"),
+                tool_calls=tool_calls,
+                tool_call_id=call_id if isinstance(call_id, str) else None,
+                weight=weight,
             )
         )
-        if tool_calls is not None and not isinstance(tool_calls, list):
-            problems.append(
-                Problem("F007", line, f"{where}.tool_calls must be a list.", f"{where}.tool_calls")
-            )
     return messages
 
 

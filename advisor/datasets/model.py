@@ -49,8 +49,8 @@ class Example:
     line: int
     format: str
     kind: str
-    # Position of the raw record in the file (0-based, counting unparseable ones),
-    # which identifies it even when several records share a line.
+    # Identifies the raw record for safe fixes: its start line, except in a JSON
+    # array, where several records can share a line and it is the 0-based index.
     ordinal: int = 0
     messages: list[Message] = field(default_factory=list)
     label: str | None = None

@@ -35,6 +35,11 @@ _UTF16_32_BOMS = (
 _WHITESPACE = re.compile(r"\s*")
 csv.field_size_limit(1 << 30)
 
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency, but optional in spirit
+    _fast_loads = None
+
 
 @dataclass(slots=True)
 class RawRecord:
@@ -131,33 +136,89 @@ def _decode_line(raw: bytes, number: int) -> tuple[str | None, Problem | None]:
 def _read_json_lines(path: Path) -> Iterator[RawRecord]:
     """JSON Lines: one document per line. Falls back to a document stream when the
     first document spans several lines (pretty-printed objects)."""
-    loads = json.loads
+    if not one_record_per_line(path):
+        yield from _read_json_document(path)
+        return
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[3:]
-            if number == 1:
-                first = raw.strip()
-                if first.startswith(b"{") and not is_complete_json(first):
-                    break
-            text, problem = _decode_line(raw, number)
-            if problem is not None:
-                yield RawRecord(number, problem=problem)
-                continue
-            assert text is not None
-            if not text.strip():
-                continue
-            try:
-                yield RawRecord(number, loads(text))
-            except ValueError as exc:
-                yield RawRecord(number, problem=_json_problem(exc, number, text))
-            except RecursionError:
-                yield RawRecord(
-                    number, problem=Problem("F001", number, "JSON nested too deeply to parse.")
-                )
-        else:
-            return
-    yield from _read_json_document(path)
+            record = parse_json_line(raw, number)
+            if record is not None:
+                yield record
+
+
+def parse_json_line(
+    raw: bytes, number: int, *, first_in_file: bool | None = None
+) -> RawRecord | None:
+    """One line of a JSON Lines file; None for a blank line."""
+    if (number == 1 if first_in_file is None else first_in_file) and raw.startswith(
+        codecs.BOM_UTF8
+    ):
+        raw = raw[3:]
+    text, problem = _decode_line(raw, number)
+    if problem is not None:
+        return RawRecord(number, problem=problem)
+    assert text is not None
+    if not text or text.isspace():
+        return None
+    try:
+        return RawRecord(number, json.loads(text))
+    except ValueError as exc:
+        return RawRecord(number, problem=_json_problem(exc, number, text))
+    except RecursionError:
+        return RawRecord(
+            number, problem=Problem("F001", number, "JSON nested too deeply to parse.")
+        )
+
+
+def one_record_per_line(path: Path) -> bool:
+    """False when the first non-blank line opens a multi-line (pretty-printed) document."""
+    with path.open("rb") as handle:
+        for raw in handle:
+            first = raw.strip().removeprefix(codecs.BOM_UTF8)
+            if first:
+                return not first.startswith(b"{") or is_complete_json(first)
+    return True
+
+
+def line_ranges(path: Path, parts: int) -> list[tuple[int, int, int]]:
+    """Split a file into about ``parts`` byte ranges that start at line starts.
+
+    Returns ``(start, end, first_line)`` triples, ``first_line`` being the
+    1-based number of the range's first line."""
+    size = path.stat().st_size
+    step = max(1, size // max(1, parts))
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    with path.open("rb") as handle:
+        while start < size:
+            handle.seek(min(size, start + step))
+            handle.readline()
+            end = min(size, handle.tell()) if start + step < size else size
+            ranges.append((start, end))
+            start = end
+        first_lines = []
+        line = 1
+        for start, end in ranges:
+            first_lines.append(line)
+            handle.seek(start)
+            line += handle.read(end - start).count(b"\n")
+    return [(start, end, first) for (start, end), first in zip(ranges, first_lines, strict=True)]
+
+
+def read_json_line_range(path: Path, start: int, end: int, first_line: int) -> list[RawRecord]:
+    """Parse the lines in ``[start, end)``, the first of which is ``first_line``."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    records = []
+    for number, raw in enumerate(lines, start=first_line):
+        record = parse_json_line(raw, number)
+        if record is not None:
+            records.append(record)
+    return records
 
 
 def is_complete_json(first_line: bytes) -> bool:

@@ -6,10 +6,10 @@ import json
 from collections import defaultdict
 
 from advisor import __version__
-from advisor.lint.catalogue import load_catalogue
-from advisor.lint.facts import DatasetFacts
-from advisor.lint.findings import SEVERITY_RANK, Finding
-from advisor.lint.runner import LintRun
+from advisor.linter.catalogue import load_catalogue
+from advisor.linter.facts import DatasetFacts
+from advisor.linter.findings import SEVERITY_RANK, Finding
+from advisor.linter.runner import LintRun
 
 OUTPUT_FORMATS = ("text", "json", "github", "sarif")
 _SHOWN_PER_RULE = 5

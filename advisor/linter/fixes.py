@@ -19,7 +19,7 @@ from typing import Any
 from advisor.datasets import raw
 from advisor.errors import UsageError
 from advisor.fsutil import same_file, write_atomic
-from advisor.lint.runner import FileResult
+from advisor.linter.runner import FileResult
 
 
 @dataclass
@@ -56,7 +56,7 @@ def write_fixed(result: FileResult, output: Path | str) -> FixSummary:
         raise UsageError(f"{source}: nothing can be fixed in a file that cannot be read.")
     info, _ = raw.sniff(source)
     assert info is not None
-    if container == raw.JSONL and _one_record_per_line(source):
+    if container == raw.JSONL and raw.one_record_per_line(source):
         text, kept = _fix_json_lines(source, plan.drop, plan.edits)
     else:
         records = list(raw.read_records(source, info))
@@ -68,25 +68,18 @@ def write_fixed(result: FileResult, output: Path | str) -> FixSummary:
                 f"{shown}); repair them first (F001)."
             )
         kept = 0
-        values = [
-            _apply(r.value, plan.edits.get(ordinal, []))
-            for ordinal, r in enumerate(records)
-            if ordinal not in plan.drop
-        ]
+        by_index = container == raw.JSON_ARRAY
+        values = []
+        for index, record in enumerate(records):
+            ordinal = index if by_index else record.line
+            if ordinal not in plan.drop:
+                values.append(_apply(record.value, plan.edits.get(ordinal, [])))
         if container == raw.TABLE:
             text = _table_text(values, info.delimiter or ",")
         else:
             text = json.dumps(values, ensure_ascii=False, indent=2) + "\n"
     write_atomic(output, text)
     return FixSummary(output, len(plan.drop), len(plan.edits), kept)
-
-
-def _one_record_per_line(source: Path) -> bool:
-    with source.open("rb") as handle:
-        for raw_line in handle:
-            if raw_line.strip():
-                return raw.is_complete_json(raw_line.strip().removeprefix(b"\xef\xbb\xbf"))
-    return True
 
 
 def _fix_json_lines(
@@ -96,16 +89,12 @@ def _fix_json_lines(
     line (unparseable ones included) is copied byte for byte."""
     out = io.BytesIO()
     kept_unparsed = 0
-    ordinal = -1
     with source.open("rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
-            if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
+        for ordinal, raw_line in enumerate(handle, start=1):  # a JSONL record's ordinal is its line
+            if ordinal == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
                 raw_line = raw_line[3:]
             body = raw_line.rstrip(b"\r\n")
-            if not body.decode("utf-8", "replace").strip():
-                continue
-            ordinal += 1  # the reader numbers records the same way: blank lines skipped
-            if ordinal in drop:
+            if ordinal in drop or not body.strip():
                 continue
             try:
                 record = json.loads(body)

@@ -1,9 +1,9 @@
 """Lint one or more files: stream examples, run every check, measure the facts.
 
-One pass over each file. Per-example checks run as examples stream by; what the
-dataset-level checks need is kept as hashes and small integers (duplicates,
-labels, token counts), so memory grows only with those. Token counting is done
-in batches with tiktoken's threaded encoder because it dominates the run time.
+One pass over each file. Each example is analysed on its own (``analyse``,
+possibly in worker processes), then folded in file order into what needs the
+whole file: duplicates, leakage, balance, conventions. What that keeps is
+hashes and small integers, so memory grows only with those.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 from advisor import __version__
 from advisor.datasets import Dataset, open_dataset
 from advisor.datasets import formats as fmt
-from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT, Example, Message
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT
 from advisor.errors import InputError
-from advisor.lint.catalogue import Catalogue, load_catalogue
-from advisor.lint.content import check_example, whitespace_fields
-from advisor.lint.facts import (
+from advisor.linter.analyse import Context, ExampleResult
+from advisor.linter.catalogue import Catalogue, load_catalogue
+from advisor.linter.facts import (
     CostFacts,
     DatasetFacts,
     Distribution,
@@ -30,11 +30,9 @@ from advisor.lint.facts import (
     FindingModel,
     LintReport,
 )
-from advisor.lint.findings import SEVERITY_RANK, Finding, is_selected
+from advisor.linter.findings import SEVERITY_RANK, Finding, is_selected
+from advisor.linter.parallel import analyse_dataset
 from advisor.tokens import (
-    REPLY_PRIMING,
-    TOKENS_PER_MESSAGE,
-    TOKENS_PER_NAME,
     Encoder,
     ModelProfile,
     Providers,
@@ -42,12 +40,9 @@ from advisor.tokens import (
     default_epochs,
     load_encoder,
     load_providers,
-    tool_calls_text,
-    tool_definition_tokens,
 )
 
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".ndjson")
-_CHUNK = 2048
 
 
 @dataclass
@@ -61,6 +56,8 @@ class LintOptions:
     input_format: str | None = None
     text_column: str | None = None
     label_column: str | None = None
+    # Worker processes for large JSON Lines files (None: one per core).
+    workers: int | None = None
 
 
 @dataclass
@@ -94,44 +91,6 @@ class FileResult:
     dataset: Dataset
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _message_key(message: Message) -> tuple[str, str, str]:
-    calls = tool_calls_text(message.tool_calls) if message.tool_calls else ""
-    return (message.role, _normalise(message.content), calls)
-
-
-def _raw_key(example: Example) -> int:
-    """Byte-for-byte identity of the example's text (no whitespace normalisation)."""
-    parts = tuple((m.role, m.content, repr(m.tool_calls)) for m in example.messages)
-    return hash((parts, example.label, repr(example.tools), repr(example.rejected)))
-
-
-def example_keys(example: Example) -> tuple[int, int, int]:
-    """Hashes of (whole example, input side, output side) after whitespace normalisation.
-
-    The input side is every turn before the last assistant reply (system included),
-    with the example's tool definitions; the output side is the reply, the label,
-    and for preference data the rejected reply.
-    """
-    tools = repr(example.tools) if example.tools else ""
-    if example.kind == TEXT:
-        whole = hash(tuple(_message_key(m) for m in example.messages))
-        return whole, whole, whole
-    last = example.last_assistant_index()
-    prompt = example.messages if last is None else example.messages[:last]
-    prompt_key = hash((tuple(_message_key(m) for m in prompt), tools))
-    output_parts: tuple[Any, ...] = tuple(_message_key(m) for m in example.messages[len(prompt) :])
-    if example.label is not None:
-        output_parts = (*output_parts, ("label", example.label))
-    if example.rejected:
-        output_parts = (*output_parts, tuple(_message_key(m) for m in example.rejected))
-    output_key = hash(output_parts)
-    return hash((prompt_key, output_key)), prompt_key, output_key
-
-
 class FileLinter:
     """Lints one file. Construct, then ``run()``."""
 
@@ -161,8 +120,7 @@ class FileLinter:
         self.index = DuplicateIndex(self.file)
         self.empty_markers = frozenset(m.lower() for m in self.thresholds.empty_markers)
         self._selected: dict[str, bool] = {}
-        self._role_tokens: dict[str, int] = {}
-        self._tools_tokens: dict[int, int] = {}
+        self.kind: str | None = None
 
     # ------------------------------------------------------------------ findings
 
@@ -196,6 +154,21 @@ class FileLinter:
 
     # ------------------------------------------------------------------ run
 
+    def context(self) -> Context:
+        rules = self.catalogue.rules
+        return Context(
+            encoder=self.encoder,
+            tool_overhead=self.model.tool_overhead,
+            error_codes=frozenset(
+                code
+                for code, rule in rules.items()
+                if rule.severity == "error" or code in self.role_profile.escalate
+            ),
+            empty_markers=self.empty_markers,
+            separators=tuple(self.thresholds.prompt_separators),
+            wanted=frozenset(code for code in rules if self.selected(code)),
+        )
+
     def run(self) -> FileResult:
         dataset = open_dataset(
             self.path,
@@ -214,16 +187,10 @@ class FileLinter:
             )
         if self.encoder.note:
             self.add("T003", None, self.encoder.note)
+        self.kind = dataset.kind
         state = _State()
-        chunk: list[Example] = []
-        for example in dataset.examples():
-            self._check_example(example, state)
-            if example.messages:
-                chunk.append(example)
-            if len(chunk) >= _CHUNK:
-                self._count_tokens(chunk, state)
-                chunk = []
-        self._count_tokens(chunk, state)
+        for result in analyse_dataset(dataset, self.context(), self.options.workers):
+            self._merge(result, state)
         self._finish(dataset, state)
         facts = self._facts(dataset, state)
         self.findings.sort(key=lambda f: (f.line or 0, f.code))
@@ -231,60 +198,70 @@ class FileLinter:
 
     # ------------------------------------------------------------------ per example
 
-    def _check_example(self, example: Example, state: _State) -> None:
+    def _merge(self, result: ExampleResult | tuple[Any, ...], state: _State) -> None:
+        """Fold one analysed example into the file's findings and state, in file order."""
+        (
+            line,
+            ordinal,
+            self_instruct,
+            problems,
+            invalid,
+            counted,
+            hits,
+            edits,
+            keys,
+            tokens,
+            assistant_tokens,
+            messages,
+            label,
+            convention,
+            missing_system,
+            missing_user,
+        ) = result
         state.examples += 1
-        line = example.line
-        invalid = False
-        for problem in example.problems:
-            self.add(problem.code, problem.line, problem.message, field=problem.field)
-            if self.catalogue.rules[problem.code].severity == "error" or problem.code in (
-                self.role_profile.escalate
-            ):
-                invalid = True
-        if invalid or not example.messages:
+        for code, problem_line, message, field_name in problems:
+            self.add(code, problem_line, message, field=field_name)
+        if counted:
+            state.tokens.append(tokens)
+            state.assistant_tokens.append(assistant_tokens)
+            state.message_counts.append(messages)
+            limit = self.model.training_context
+            state.billable += min(limit, tokens)
+            if tokens > limit:
+                state.over_limit += 1
+                self.add(
+                    "T001",
+                    line,
+                    f"{tokens:,} tokens ({self.encoder.name}), over the {limit:,}-token "
+                    f"training limit of {self.model.name}; it will be truncated. Shorten or "
+                    "split it.",
+                )
+        if invalid:
             state.invalid += 1
             return
         state.valid += 1
-        roles = {m.role for m in example.messages}
-        if example.kind != TEXT:
-            if "system" not in roles and "developer" not in roles:
-                state.missing_system += 1
-            if "user" not in roles:
-                state.missing_user += 1
-        for code, message, field_name in check_example(example, self.empty_markers):
-            finding = self.add(code, line, message, field=field_name)
-            if finding is not None and code == "Q006":
-                for path, _ in whitespace_fields(example):
-                    self.fix_plan.edit(example.ordinal, path, "strip")
-        self._check_empty_inputs(example)
-        if example.kind == CLASSIFICATION and example.label:
-            state.labels[example.label] += 1
-        if example.format == fmt.PROMPT_COMPLETION:
-            state.conventions.append(_conventions(example, self.thresholds.prompt_separators))
-        self._check_duplicates(example, state)
+        state.missing_system += missing_system
+        state.missing_user += missing_user
+        for code, message, field_name in hits:
+            self.add(code, line, message, field=field_name)
+        for path, action in edits:
+            self.fix_plan.edit(ordinal, path, action)
+        if label is not None:
+            state.labels[label] += 1
+        if convention is not None:
+            state.conventions.append((line, *convention))
+        if keys is not None:
+            self._check_duplicates(line, ordinal, self_instruct, keys, state)
 
-    def _check_empty_inputs(self, example: Example) -> None:
-        if example.format not in (fmt.ALPACA, fmt.SELF_INSTRUCT):
-            return
-        for path, value in example.text_fields:
-            if (
-                path[-1] == "input"
-                and value.strip()
-                and value.strip().lower() in self.empty_markers
-            ):
-                finding = self.add(
-                    "Q003",
-                    example.line,
-                    f"`input` is {value.strip()!r}; use an empty string for 'no input'.",
-                    field="input",
-                )
-                if finding is not None:
-                    self.fix_plan.edit(example.ordinal, path, "empty")
-
-    def _check_duplicates(self, example: Example, state: _State) -> None:
-        whole, prompt, output = example_keys(example)
-        line = example.line
-        raw_key = _raw_key(example)
+    def _check_duplicates(
+        self,
+        line: int,
+        ordinal: int,
+        self_instruct: bool,
+        keys: tuple[int, int, int, int],
+        state: _State,
+    ) -> None:
+        whole, prompt, output, raw_key = keys
         identical = raw_key in self.index.identical
         self.index.identical.add(raw_key)
         first = self.index.examples.get(whole)
@@ -301,8 +278,8 @@ class FileLinter:
                 similarity=1.0,
                 kind="exact",
             )
-            if finding is not None and example.format != fmt.SELF_INSTRUCT:
-                self.fix_plan.drop.add(example.ordinal)
+            if finding is not None and not self_instruct:
+                self.fix_plan.drop.add(ordinal)
         else:
             self.index.examples[whole] = line
             seen = self.index.inputs.get(prompt)
@@ -310,9 +287,9 @@ class FileLinter:
                 self.index.inputs[prompt] = (line, output)
             else:
                 state.duplicate_inputs += 1
-                if example.kind not in (PREFERENCE, TEXT) and seen[1] != output:
+                if self.kind not in (PREFERENCE, TEXT) and seen[1] != output:
                     state.conflicting += 1
-                    what = "label" if example.kind == CLASSIFICATION else "output"
+                    what = "label" if self.kind == CLASSIFICATION else "output"
                     self.add(
                         "D002",
                         line,
@@ -333,66 +310,6 @@ class FileLinter:
                     duplicate_of={"file": self.reference.file, "line": leaked[0]},
                     similarity=1.0,
                     kind="leak",
-                )
-
-    # ------------------------------------------------------------------ tokens
-
-    def _role_cost(self, role: str) -> int:
-        cost = self._role_tokens.get(role)
-        if cost is None:
-            cost = self.encoder.count(role)
-            self._role_tokens[role] = cost
-        return cost
-
-    def _tools_cost(self, tools: list[Any]) -> int:
-        key = hash(repr(tools))
-        cost = self._tools_tokens.get(key)
-        if cost is None:
-            cost = tool_definition_tokens(tools, self.encoder, self.model.tool_overhead)
-            self._tools_tokens[key] = cost
-        return cost
-
-    def _count_tokens(self, chunk: list[Example], state: _State) -> None:
-        if not chunk:
-            return
-        texts: list[str] = []
-        plans: list[list[Message]] = []
-        for example in chunk:
-            messages = example.messages + (example.rejected or [])
-            plans.append(messages)
-            for message in messages:
-                texts.append(message.content)
-                if message.tool_calls:
-                    texts.append(tool_calls_text(message.tool_calls))
-        counts = iter(self.encoder.count_batch(texts))
-        limit = self.model.training_context
-        for example, messages in zip(chunk, plans, strict=True):
-            chat = example.kind != TEXT
-            total = REPLY_PRIMING if chat else 0
-            assistant = 0
-            for message in messages:
-                content = next(counts)
-                calls = next(counts) if message.tool_calls else 0
-                if chat:
-                    total += TOKENS_PER_MESSAGE + self._role_cost(message.role)
-                    if message.name:
-                        total += self.encoder.count(message.name) + TOKENS_PER_NAME
-                total += content + calls
-                if message.role == "assistant":
-                    assistant += content + calls
-            if example.tools:
-                total += self._tools_cost(example.tools)
-            state.tokens.append(total)
-            state.assistant_tokens.append(assistant)
-            state.message_counts.append(len(example.messages))
-            state.billable += min(limit, total)
-            if total > limit:
-                state.over_limit += 1
-                self.add(
-                    "T001",
-                    example.line,
-                    f"{total:,} tokens ({self.encoder.name}), over the {limit:,}-token training "
-                    f"limit of {self.model.name}; it will be truncated. Shorten or split it.",
                 )
 
     # ------------------------------------------------------------------ dataset level
@@ -562,19 +479,6 @@ class _State:
     assistant_tokens: array[int] = field(default_factory=lambda: array("q"))
     message_counts: array[int] = field(default_factory=lambda: array("l"))
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
-
-
-_STOPS = ("\n", " END", "###", " [END]", "***", ".")
-
-
-def _conventions(example: Example, separators: list[str]) -> tuple[int, int, bool, str]:
-    """(line, index of the prompt's separator or -1, completion starts with a space, stop)."""
-    record = example.record if isinstance(example.record, dict) else {}
-    prompt = record.get("prompt") if isinstance(record.get("prompt"), str) else ""
-    completion = record.get("completion") if isinstance(record.get("completion"), str) else ""
-    sep = next((i for i, s in enumerate(separators) if prompt.endswith(s)), -1)
-    stop = next((s for s in _STOPS if completion.endswith(s)), "")
-    return example.line, sep, completion.startswith(" "), stop
 
 
 # --------------------------------------------------------------------------- entry points

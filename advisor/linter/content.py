@@ -56,7 +56,12 @@ SECRET_HINTS = (
     "ASIA",
     "ABIA",
     "ACCA",
-    "gh",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
     "xox",
     "AIza",
     "_live_",
@@ -65,6 +70,8 @@ SECRET_HINTS = (
     "eyJ",
     "PRIVATE KEY",
 )
+SECRET_HINT = re.compile("|".join(re.escape(hint) for hint in SECRET_HINTS))
+REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
 EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
 )
@@ -99,16 +106,16 @@ def mask(secret: str) -> str:
     return f"{secret[:6]}…{secret[-2:]}"
 
 
-def texts_of(example: Example) -> Iterator[tuple[str, str]]:
-    """Every text of the example with a readable field name, tool calls included."""
-    for path, value in example.text_fields:
-        yield _field_name(path), value
+def texts_of(example: Example) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every text of the example with its path, tool calls included."""
+    yield from example.text_fields
     for index, message in enumerate(example.messages):
         if message.tool_calls:
-            yield f"turn {index + 1} tool call", tool_calls_text(message.tool_calls)
+            yield ("turn", index + 1, "tool_calls"), tool_calls_text(message.tool_calls)
 
 
 def _field_name(path: tuple[Any, ...]) -> str:
+    """("messages", 2, "content") -> "messages[2].content"."""
     name = ""
     for part in path:
         name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
@@ -133,7 +140,7 @@ def check_text(field: str, text: str, hits: list[Hit]) -> None:
         if found:
             shown = ", ".join(dict.fromkeys(found[:3]))
             hits.append(("Q001", f"{field} has unfilled placeholder(s) {shown}.", field))
-    if any(hint in text for hint in SECRET_HINTS):
+    if SECRET_HINT.search(text):
         for label, pattern in SECRETS:
             match = pattern.search(text)
             if match and (label != "OpenAI API key" or any(c.isdigit() for c in match.group(0))):
@@ -173,7 +180,7 @@ def check_text(field: str, text: str, hits: list[Hit]) -> None:
                 )
 
 
-_DIGIT_RUN = re.compile(r"\d[\d .()-]{7,}\d")
+_DIGIT_RUN = re.compile(r"[0-9][0-9 .()-]{7,}[0-9]")
 
 
 def _has_long_digits(text: str) -> bool:
@@ -189,7 +196,7 @@ def whitespace_fields(example: Example) -> list[tuple[tuple[Any, ...], str]]:
     flagged: list[tuple[tuple[Any, ...], str]] = []
     legacy = example.format == formats.PROMPT_COMPLETION
     for path, value in example.text_fields:
-        if not value or value == value.strip() or not value.strip():
+        if not (value[:1].isspace() or value[-1:].isspace()) or value.isspace():
             continue
         if legacy and path == ("completion",):
             body = value[1:] if value.startswith(" ") else value
@@ -201,40 +208,69 @@ def whitespace_fields(example: Example) -> list[tuple[tuple[Any, ...], str]]:
     return flagged
 
 
-def check_example(example: Example, empty_markers: frozenset[str]) -> list[Hit]:
-    """All per-example content checks; returns (code, message, field) hits."""
+def check_example(
+    example: Example, empty_markers: frozenset[str], wanted: frozenset[str] | None = None
+) -> list[Hit]:
+    """All per-example content checks; returns (code, message, field) hits.
+
+    One pass of cheap substring tests over the example's joined text decides
+    which detailed checks can possibly fire; most examples need none of them.
+    ``wanted`` (the selected codes) lets a run skip checks nobody asked for.
+    """
+    wanted = wanted if wanted is not None else ALL_CONTENT_CODES
     hits: list[Hit] = []
-    for field, text in texts_of(example):
-        check_text(field, text, hits)
-    flagged = whitespace_fields(example)
-    if flagged:
-        names = ", ".join(_field_name(path) for path, _ in flagged[:3])
-        more = f" and {len(flagged) - 3} more" if len(flagged) > 3 else ""
-        hits.append(("Q006", f"Leading/trailing whitespace in {names}{more}.", None))
+    fields = list(texts_of(example))
+    joined = "\x00".join(text for _, text in fields)
+    if (
+        ("T002" in wanted and "<|" in joined)
+        or ("Q001" in wanted and "{{" in joined)
+        or ("P002" in wanted and "@" in joined)
+        or ("P001" in wanted and SECRET_HINT.search(joined) is not None)
+        or (("P003" in wanted or "P004" in wanted) and _has_long_digits(joined))
+    ):
+        for path, text in fields:
+            check_text(_field_name(path), text, hits)
+        hits = [hit for hit in hits if hit[0] in wanted]
+    if "Q006" in wanted:
+        flagged = whitespace_fields(example)
+        if flagged:
+            names = ", ".join(_field_name(path) for path, _ in flagged[:3])
+            more = f" and {len(flagged) - 3} more" if len(flagged) > 3 else ""
+            hits.append(("Q006", f"Leading/trailing whitespace in {names}{more}.", None))
     if example.kind in (CLASSIFICATION, PREFERENCE) or not example.messages:
         return hits
     last = example.last_assistant_index()
     if last is None:
         return hits
     reply = example.messages[last]
-    if reply.tool_calls and not reply.content.strip():
+    if reply.tool_calls and not reply.has_content:
         return hits
     output = reply.content.strip()
-    if output.lower() in empty_markers:
-        hits.append(
-            (
-                "Q002",
-                f"The output is only {output!r}; give a real answer or drop the example.",
-                None,
-            )
-        )
+    if len(output) < 20 and output.lower() in empty_markers:
+        if "Q002" in wanted:
+            message = f"The output is only {output!r}; give a real answer or drop the example."
+            hits.append(("Q002", message, None))
         return hits
-    for message in example.messages:
-        if message.role == "assistant" and message.content and REFUSAL.search(message.content):
-            snippet = REFUSAL.search(message.content).group(0)  # type: ignore[union-attr]
-            hits.append(("Q004", f"An assistant reply is refusal boilerplate ({snippet!r}).", None))
-            break
-    if len(output) > 20 and (output.count("```") % 2 == 1 or DANGLING.search(output)):
-        tail = output[-25:].replace("\n", " ")
-        hits.append(("Q005", f"The output looks truncated (ends …{tail!r}).", None))
+    if "Q004" in wanted:
+        for message in example.messages:
+            head = message.content[:400]
+            if message.role != "assistant" or not head:
+                continue
+            lowered = head.lower()
+            if any(hint in lowered for hint in REFUSAL_HINTS):
+                match = REFUSAL.search(head)
+                if match:
+                    note = f"An assistant reply is refusal boilerplate ({match.group(0)!r})."
+                    hits.append(("Q004", note, None))
+                    break
+    if "Q005" in wanted and len(output) > 20:
+        tail = output[-40:]
+        if DANGLING.search(tail) or output.count("```") % 2 == 1:
+            shown = output[-25:].replace("\n", " ")
+            hits.append(("Q005", f"The output looks truncated (ends …{shown!r}).", None))
     return hits
+
+
+ALL_CONTENT_CODES = frozenset(
+    {"T002", "Q001", "Q002", "Q004", "Q005", "Q006", "P001", "P002", "P003", "P004"}
+)
