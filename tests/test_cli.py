@@ -230,3 +230,11 @@ def test_utf16_file_gives_a_finding_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "F018" in result.stdout and "UTF-16" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_readme_documents_every_rule() -> None:
+    from advisor.linter.catalogue import load_catalogue
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [code for code in load_catalogue().rules if f"| {code} |" not in readme]
+    assert missing == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from advisor.datasets import formats as fmt
-from advisor.datasets.model import CLASSIFICATION, TEXT, Example, Message
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example, Message
 from advisor.linter.content import check_example, whitespace_fields
 from advisor.tokens import (
     REPLY_PRIMING,
@@ -189,7 +189,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
             hits = list(hits)
             _empty_input_hits(example, context.empty_markers, hits, edits)
         keys = example_keys(example)
-        if example.kind != TEXT:
+        if example.kind in (SFT, PREFERENCE):
             roles = {m.role for m in example.messages}
             missing_system = "system" not in roles and "developer" not in roles
             missing_user = "user" not in roles

@@ -68,7 +68,8 @@ def render_text(run: LintRun, *, show_facts: bool = True) -> str:
 
 
 def _facts_lines(facts: DatasetFacts) -> list[str]:
-    lines = [f"{facts.file}: {facts.format or 'unknown format'} ({facts.kind or '?'})"]
+    kind = f" ({facts.kind})" if facts.kind and facts.kind not in (facts.format or "") else ""
+    lines = [f"{facts.file}: {facts.format or 'unknown format'}{kind}"]
     lines.append(
         f"  examples {facts.examples:,} · valid {facts.valid_examples:,} · unique "
         f"{facts.unique_examples:,} · exact duplicates {facts.duplicates.exact:,} · "

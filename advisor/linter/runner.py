@@ -317,8 +317,8 @@ class FileLinter:
     def _finish(self, dataset: Dataset, state: _State) -> None:
         unique = state.valid - state.exact
         state.unique = unique
-        if dataset.format is None and not state.examples:
-            return
+        if (dataset.format is None and not state.examples) or self.reference is not None:
+            return  # size and balance rules are about training data, not an eval split
         minimum = self.model.min_examples
         recommended = self.thresholds.recommended_examples
         if unique < minimum:

@@ -1,0 +1,33 @@
+# Two commands a new user needs (each makes its own virtual environment):
+#   make demo   lint the bundled example (examples/banking-intents)
+#   make test   ruff + the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-all lint bench clean
+
+$(BIN)/advisor: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/advisor
+	$(BIN)/advisor lint examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --fail-on never
+
+lint: $(BIN)/advisor
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+test-all: lint
+	$(BIN)/pytest -m ""
+
+bench: $(BIN)/advisor
+	$(BIN)/python bench/lint_speed.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
