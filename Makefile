@@ -1,5 +1,5 @@
 # Two commands a new user needs (each makes its own virtual environment):
-#   make demo   lint the bundled example (examples/banking-intents)
+#   make demo   lint the bundled example (examples/banking-intents), semantic duplicates included
 #   make test   ruff + the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,14 +7,18 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test test-all lint bench clean
 
+# torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
 $(BIN)/advisor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
 	touch $@
 
 demo: $(BIN)/advisor
-	$(BIN)/advisor lint examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --fail-on never
+	$(BIN)/advisor lint examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --semantic --fail-on never
 
 lint: $(BIN)/advisor
 	$(BIN)/ruff check .
@@ -27,7 +31,10 @@ test-all: lint
 	$(BIN)/pytest -m ""
 
 bench: $(BIN)/advisor
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/lint_speed.py
+	$(BIN)/python bench/dedup_quality.py
+	$(BIN)/python bench/dedup_speed.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -142,7 +142,28 @@ def cli() -> None:
 @click.option("--label-column", help="Classification data: the column holding the label.")
 @click.option("--no-config", is_flag=True, help="Ignore [tool.advisor] in pyproject.toml.")
 @click.option(
-    "-q", "--quiet", is_flag=True, help="Text output: findings and the summary only, no facts."
+    "--semantic",
+    is_flag=True,
+    help="Also find semantic duplicates, conflicts and leaks with sentence embeddings (D005).",
+)
+@click.option(
+    "--embedding-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).",
+)
+@click.option(
+    "--semantic-tier",
+    type=click.Choice(["full", "fast"]),
+    default="full",
+    show_default=True,
+    help="fast: a static embedding distilled from the model proposes pairs, the model "
+    "confirms them (much faster on large files; may miss some pairs).",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress bars; text output shows findings and the summary only.",
 )
 @handle_errors
 def lint(
@@ -160,6 +181,9 @@ def lint(
     text_column: str | None,
     label_column: str | None,
     no_config: bool,
+    semantic: bool,
+    embedding_model: Path | None,
+    semantic_tier: str,
     quiet: bool,
 ) -> None:
     """Check fine-tuning data files (JSONL, JSON, CSV/TSV, or a directory of them).
@@ -174,6 +198,7 @@ def lint(
       advisor lint data.csv --model gpt-4o-mini --format json
       advisor lint data.jsonl --select F,T --ignore Q004 --fail-on warning
       advisor lint data.jsonl --fix cleaned.jsonl
+      advisor lint train.jsonl --eval valid.jsonl --semantic
     """
     from advisor.config import AdvisorConfig, load_config
     from advisor.linter.fixes import write_fixed
@@ -190,6 +215,10 @@ def lint(
         input_format=input_format or config.input_format,
         text_column=text_column or config.text_column,
         label_column=label_column or config.label_column,
+        semantic=semantic or bool(config.semantic),
+        embedding_model=str(embedding_model or config.embedding_model or "") or None,
+        semantic_tier=semantic_tier,
+        quiet=quiet,
     )
     fmt = output_format or config.output_format or "text"
     level = fail_on or config.fail_on or "error"
@@ -213,6 +242,79 @@ def lint(
             message += f"; {summary.kept_unparsed} unparseable line(s) copied unchanged"
         click.echo(message + ".", err=True)
     sys.exit(EXIT_FINDINGS if run.worst_at_or_above(level) else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--eval",
+    "eval_path",
+    type=click.Path(path_type=Path),
+    help="Also show eval examples that leak from PATH.",
+)
+@click.option("--semantic", is_flag=True, help="Include semantic (embedding) duplicates.")
+@click.option(
+    "--embedding-model",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).",
+)
+@click.option(
+    "--semantic-tier",
+    type=click.Choice(["full", "fast"]),
+    default="full",
+    show_default=True,
+    help="fast: a static embedding distilled from the model proposes pairs, the model "
+    "confirms them (much faster on large files; may miss some pairs).",
+)
+@click.option("--input-format", type=click.Choice(FORMAT_NAMES), help="Force the data format.")
+@click.option("--text-column", help="Classification data: the text column.")
+@click.option("--label-column", help="Classification data: the label column.")
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@handle_errors
+def dups(
+    path: Path,
+    eval_path: Path | None,
+    semantic: bool,
+    embedding_model: Path | None,
+    semantic_tier: str,
+    input_format: str | None,
+    text_column: str | None,
+    label_column: str | None,
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """Show duplicate clusters (exact, near, semantic), conflicts and leaks.
+
+    Each cluster has a keeper (the first occurrence, which `advisor lint --fix`
+    keeps) and its members with their similarity to the keeper.
+
+    \b
+    Examples:
+      advisor dups train.jsonl
+      advisor dups train.jsonl --eval valid.jsonl --semantic --format json
+    """
+    from advisor.linter.clusters import build_clusters, render_clusters
+    from advisor.linter.runner import LintOptions, run_lint
+
+    options = LintOptions(
+        select=("D",),
+        input_format=input_format,
+        text_column=text_column,
+        label_column=label_column,
+        semantic=semantic,
+        embedding_model=str(embedding_model) if embedding_model else None,
+        semantic_tier=semantic_tier,
+        quiet=quiet,
+    )
+    run = run_lint([path], options, eval_path=eval_path)
+    report = build_clusters(run.findings)
+    if output_format == "json":
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(render_clusters(report), nl=False)
 
 
 @cli.command()

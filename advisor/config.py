@@ -32,6 +32,8 @@ class AdvisorConfig(BaseModel):
     input_format: str | None = Field(None, alias="input-format")
     text_column: str | None = Field(None, alias="text-column")
     label_column: str | None = Field(None, alias="label-column")
+    semantic: bool | None = None
+    embedding_model: str | None = Field(None, alias="embedding-model")
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:

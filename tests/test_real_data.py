@@ -26,8 +26,10 @@ def test_wwdc25_duplicates_and_leakage(shared_data: Path) -> None:
     assert facts.unique_examples == 1800 - 437
     assert run.eval_result is not None
     assert run.eval_result.facts.duplicates.exact == 21
-    leaks = [f for f in run.findings if f.code == "D003"]
+    leaks = [f for f in run.findings if f.code == "D003" and f.similarity == 1.0]
     assert len(leaks) == 48
+    near_leaks = [f for f in run.findings if f.code == "D003" and f.similarity < 1.0]
+    assert near_leaks and all(f.kind == "leak" for f in near_leaks)
     assert all(f.file.endswith("wwdc25__valid.jsonl") for f in leaks)
     assert all(
         f.duplicate_of and f.duplicate_of["file"].endswith("wwdc25__train.jsonl") for f in leaks

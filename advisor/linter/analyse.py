@@ -47,6 +47,11 @@ class ExampleResult(NamedTuple):
     convention: tuple[int, bool, str] | None
     missing_system: bool
     missing_user: bool
+    # Near duplicates: (input ids, output ids) from analyse, replaced by the batch
+    # layer with (input signature, output signature) as bytes.
+    near: tuple[Any, Any] | None = None
+    # Semantic duplicates: (input text, output text).
+    texts: tuple[str, str] | None = None
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Context:
     empty_markers: frozenset[str]
     separators: tuple[str, ...]
     wanted: frozenset[str]
+    near: bool = False
+    semantic: bool = False
     _role_tokens: dict[str, int] = field(default_factory=dict)
     _tools_tokens: dict[int, int] = field(default_factory=dict)
 
@@ -119,16 +126,30 @@ def example_keys(example: Example) -> tuple[int, int, int, int]:
 # --------------------------------------------------------------------------- tokens
 
 
-def count_tokens(example: Example, context: Context) -> tuple[int, int]:
-    """(total, assistant) tokens as OpenAI counts chat fine-tuning examples."""
+def count_tokens(
+    example: Example, context: Context, keep_ids: bool = False
+) -> tuple[int, int, list[int] | None, list[int] | None]:
+    """(total, assistant) tokens as OpenAI counts chat fine-tuning examples.
+
+    With ``keep_ids`` also returns the token ids of the input side (turns before
+    the last assistant reply, system prompts excluded since they are usually
+    shared by every example) and of the output side, which near-duplicate
+    detection shingles: the ids come for free with the count.
+    """
     encode = context.encoder.encoding.encode_ordinary
     chat = example.kind != TEXT
     total = REPLY_PRIMING if chat else 0
     assistant = 0
-    for message in example.messages + (example.rejected or []):
-        tokens = len(encode(message.content)) if message.content else 0
+    prompt_ids: list[int] | None = [] if keep_ids else None
+    output_ids: list[int] | None = [] if keep_ids else None
+    last = example.last_assistant_index() if example.kind != TEXT else None
+    for index, message in enumerate(example.messages + (example.rejected or [])):
+        ids = encode(message.content) if message.content else []
+        tokens = len(ids)
         if message.tool_calls:
-            tokens += len(encode(tool_calls_text(message.tool_calls)))
+            call_ids = encode(tool_calls_text(message.tool_calls))
+            tokens += len(call_ids)
+            ids = ids + call_ids
         if chat:
             total += TOKENS_PER_MESSAGE + context.role_cost(message.role)
             if message.name:
@@ -136,9 +157,16 @@ def count_tokens(example: Example, context: Context) -> tuple[int, int]:
         total += tokens
         if message.role == "assistant":
             assistant += tokens
+        if keep_ids and index < len(example.messages):
+            if last is not None and index >= last:
+                output_ids.extend(ids)  # type: ignore[union-attr]
+            elif message.role not in ("system", "developer"):
+                prompt_ids.extend(ids)  # type: ignore[union-attr]
     if example.tools:
         total += context.tools_cost(example.tools)
-    return total, assistant
+    if keep_ids and example.kind == CLASSIFICATION:
+        output_ids = []  # labels are compared for equality, not shingled
+    return total, assistant, prompt_ids, output_ids
 
 
 # --------------------------------------------------------------------------- analyse
@@ -196,8 +224,13 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         if example.format == fmt.PROMPT_COMPLETION:
             convention = _conventions(example, context.separators)
     tokens = assistant = 0
+    prompt_ids = output_ids = None
+    texts = None
     if counted:
-        tokens, assistant = count_tokens(example, context)
+        keep = context.near and keys is not None
+        tokens, assistant, prompt_ids, output_ids = count_tokens(example, context, keep)
+        if context.semantic and keys is not None:
+            texts = comparison_texts(example)
     return ExampleResult(
         line=example.line,
         ordinal=example.ordinal,
@@ -215,4 +248,23 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         convention=convention,
         missing_system=missing_system,
         missing_user=missing_user,
+        near=None if prompt_ids is None else (prompt_ids, output_ids),
+        texts=texts,
     )
+
+
+def comparison_texts(example: Example) -> tuple[str, str]:
+    """(input side, output side) as text, for embedding: the same split as the
+    token ids used for near duplicates."""
+    if example.kind == TEXT:
+        return " ".join(m.content for m in example.messages), ""
+    last = example.last_assistant_index()
+    prompt = example.messages if last is None else example.messages[:last]
+    prompt_text = "\n".join(m.content for m in prompt if m.role not in ("system", "developer"))
+    if example.kind == CLASSIFICATION:
+        return prompt_text, ""
+    output = example.messages[len(prompt) :]
+    output_text = "\n".join(
+        m.content + (tool_calls_text(m.tool_calls) if m.tool_calls else "") for m in output
+    )
+    return prompt_text, output_text

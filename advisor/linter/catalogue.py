@@ -61,6 +61,10 @@ class Thresholds(BaseModel):
     empty_markers: list[str]
     prompt_separators: list[str]
     convention_share: float = Field(gt=0.5, le=1)
+    near_jaccard: float = Field(gt=0, le=1)
+    near_bands: int = Field(ge=1, le=64)
+    semantic_cosine: float = Field(gt=0, le=1)
+    semantic_fast_cosine: float = Field(gt=0, le=1)
 
 
 class Catalogue(BaseModel):

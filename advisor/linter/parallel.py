@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from advisor import minhash
 from advisor.datasets import Dataset
 from advisor.datasets import raw as raw_io
 from advisor.linter.analyse import Context, ExampleResult, analyse
@@ -24,6 +25,7 @@ from advisor.linter.analyse import Context, ExampleResult, analyse
 # bench/lint_speed.py: about 0.1 s to fork and collect two workers).
 PARALLEL_MIN_BYTES = 4_000_000
 _RANGES_PER_WORKER = 4
+_BATCH = 2048
 
 # Set in the parent just before forking; workers read it (never pickled).
 _SHARED: tuple[Dataset, Context] | None = None
@@ -38,8 +40,25 @@ def analyse_dataset(
     if _can_parallelise(dataset, count):
         yield from _parallel(dataset, context, count)
         return
+    batch: list[ExampleResult] = []
     for example in dataset.examples():
-        yield analyse(example, context)
+        batch.append(analyse(example, context))
+        if len(batch) >= _BATCH:
+            yield from finish_batch(batch)
+            batch = []
+    yield from finish_batch(batch)
+
+
+def finish_batch(results: list[ExampleResult]) -> list[ExampleResult]:
+    """Replace the token ids kept for near duplicates by MinHash signatures,
+    computed for the whole batch at once (vectorised)."""
+    positions = [k for k, result in enumerate(results) if result.near is not None]
+    if positions:
+        prompts = minhash.signatures([results[k].near[0] for k in positions])  # type: ignore[index]
+        outputs = minhash.signatures([results[k].near[1] for k in positions])  # type: ignore[index]
+        for row, k in enumerate(positions):
+            results[k] = results[k]._replace(near=(prompts[row].tobytes(), outputs[row].tobytes()))
+    return results
 
 
 def _can_parallelise(dataset: Dataset, workers: int) -> bool:
@@ -73,6 +92,6 @@ def _analyse_range(span: tuple[int, int, int]) -> list[tuple[Any, ...]]:
     for record in raw_io.read_json_line_range(dataset.path, *span):
         for example in dataset.normalise_record(record):
             example.ordinal = record.line
-            # Plain tuples pickle about six times faster than named tuples.
-            results.append(tuple(analyse(example, context)))
-    return results
+            results.append(analyse(example, context))
+    # Plain tuples pickle about six times faster than named tuples.
+    return [tuple(result) for result in finish_batch(results)]

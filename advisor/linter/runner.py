@@ -32,6 +32,7 @@ from advisor.linter.facts import (
 )
 from advisor.linter.findings import SEVERITY_RANK, Finding, is_selected
 from advisor.linter.parallel import analyse_dataset
+from advisor.linter.similar import Compared, SimilarIndex, find_similar
 from advisor.tokens import (
     Encoder,
     ModelProfile,
@@ -58,6 +59,14 @@ class LintOptions:
     label_column: str | None = None
     # Worker processes for large JSON Lines files (None: one per core).
     workers: int | None = None
+    # Near duplicates (MinHash) run by default; semantic ones (embeddings) on request.
+    near: bool = True
+    semantic: bool = False
+    # "full": every text through the model; "fast": a static embedding proposes
+    # candidates and the model confirms them (see advisor/static_embeddings.py).
+    semantic_tier: str = "full"
+    embedding_model: str | None = None
+    quiet: bool = False
 
 
 @dataclass
@@ -89,6 +98,8 @@ class FileResult:
     fix_plan: FixPlan
     index: DuplicateIndex
     dataset: Dataset
+    similar_index: SimilarIndex | None = None
+    embedder: Any = None
 
 
 class FileLinter:
@@ -121,6 +132,9 @@ class FileLinter:
         self.empty_markers = frozenset(m.lower() for m in self.thresholds.empty_markers)
         self._selected: dict[str, bool] = {}
         self.kind: str | None = None
+        self.reference_similar: SimilarIndex | None = None
+        self.similar_index: SimilarIndex | None = None
+        self.embedder: Any = None
 
     # ------------------------------------------------------------------ findings
 
@@ -167,6 +181,10 @@ class FileLinter:
             empty_markers=self.empty_markers,
             separators=tuple(self.thresholds.prompt_separators),
             wanted=frozenset(code for code in rules if self.selected(code)),
+            # --ignore D004 (D005) switches the near (semantic) level off entirely,
+            # its conflicts and leaks included: the way to skip its cost.
+            near=self.options.near and self.selected("D004"),
+            semantic=self.options.semantic and self.selected("D005"),
         )
 
     def run(self) -> FileResult:
@@ -189,12 +207,29 @@ class FileLinter:
             self.add("T003", None, self.encoder.note)
         self.kind = dataset.kind
         state = _State()
-        for result in analyse_dataset(dataset, self.context(), self.options.workers):
+        self.context_flags = self.context()
+        for result in analyse_dataset(dataset, self.context_flags, self.options.workers):
             self._merge(result, state)
+        if state.compared.lines:
+            found = find_similar(self, state.compared, state.leaked_lines)
+            state.near, state.semantic = found.near, found.semantic
+            state.leaked += found.leaked
+            state.conflicting += found.conflicting
+        else:
+            state.near = 0 if self.context_flags.near else None
+            state.semantic = 0 if self.context_flags.semantic else None
         self._finish(dataset, state)
         facts = self._facts(dataset, state)
         self.findings.sort(key=lambda f: (f.line or 0, f.code))
-        return FileResult(self.findings, facts, self.fix_plan, self.index, dataset)
+        return FileResult(
+            self.findings,
+            facts,
+            self.fix_plan,
+            self.index,
+            dataset,
+            self.similar_index,
+            self.embedder,
+        )
 
     # ------------------------------------------------------------------ per example
 
@@ -217,6 +252,8 @@ class FileLinter:
             convention,
             missing_system,
             missing_user,
+            near,
+            texts,
         ) = result
         state.examples += 1
         for code, problem_line, message, field_name in problems:
@@ -251,7 +288,9 @@ class FileLinter:
         if convention is not None:
             state.conventions.append((line, *convention))
         if keys is not None:
-            self._check_duplicates(line, ordinal, self_instruct, keys, state)
+            unique = self._check_duplicates(line, ordinal, self_instruct, keys, state)
+            if unique and (near is not None or texts is not None):
+                state.compared.add(line, ordinal, label, keys[1], self_instruct, near, texts)
 
     def _check_duplicates(
         self,
@@ -260,7 +299,8 @@ class FileLinter:
         self_instruct: bool,
         keys: tuple[int, int, int, int],
         state: _State,
-    ) -> None:
+    ) -> bool:
+        """Exact duplicates, exact conflicts and exact leaks; False for an exact duplicate."""
         whole, prompt, output, raw_key = keys
         identical = raw_key in self.index.identical
         self.index.identical.add(raw_key)
@@ -280,7 +320,9 @@ class FileLinter:
             )
             if finding is not None and not self_instruct:
                 self.fix_plan.drop.add(ordinal)
+            unique = False
         else:
+            unique = True
             self.index.examples[whole] = line
             seen = self.index.inputs.get(prompt)
             if seen is None:
@@ -302,6 +344,7 @@ class FileLinter:
             leaked = self.reference.inputs.get(prompt)
             if leaked is not None:
                 state.leaked += 1
+                state.leaked_lines.add(line)
                 self.add(
                     "D003",
                     line,
@@ -311,6 +354,7 @@ class FileLinter:
                     similarity=1.0,
                     kind="leak",
                 )
+        return unique
 
     # ------------------------------------------------------------------ dataset level
 
@@ -450,6 +494,8 @@ class FileLinter:
                 conflicting=state.conflicting,
                 duplicate_inputs=state.duplicate_inputs,
                 leaked_into_eval=state.leaked,
+                near=state.near,
+                semantic=state.semantic,
             ),
             labels=dict(state.labels.most_common()) if state.labels else None,
             text_column=dataset.text_column,
@@ -478,6 +524,10 @@ class _State:
     tokens: array[int] = field(default_factory=lambda: array("q"))
     assistant_tokens: array[int] = field(default_factory=lambda: array("q"))
     message_counts: array[int] = field(default_factory=lambda: array("l"))
+    compared: Compared = field(default_factory=Compared)
+    leaked_lines: set[int] = field(default_factory=set)
+    near: int | None = None
+    semantic: int | None = None
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
 
 
@@ -558,24 +608,30 @@ def run_lint(
     model = providers.model(options.model)
     encoder = load_encoder(model)
     files = expand_paths(paths)
-    results = [
-        FileLinter(
+    results = []
+    embedder = None
+    for path in files:
+        linter = FileLinter(
             path, options, catalogue=catalogue, providers=providers, model=model, encoder=encoder
-        ).run()
-        for path in files
-    ]
+        )
+        linter.embedder = embedder
+        results.append(linter.run())
+        embedder = linter.embedder
     eval_result = None
     if eval_path is not None:
         if not Path(eval_path).is_file():
             raise InputError(f"{eval_path}: no such file (given as --eval).")
-        reference = results[0].index if results else None
-        eval_result = FileLinter(
+        linter = FileLinter(
             Path(eval_path),
             options,
             catalogue=catalogue,
             providers=providers,
             model=model,
             encoder=encoder,
-            reference=reference,
-        ).run()
+            reference=results[0].index if results else None,
+        )
+        if results:
+            linter.reference_similar = results[0].similar_index
+            linter.embedder = results[0].embedder
+        eval_result = linter.run()
     return LintRun(results, eval_result)

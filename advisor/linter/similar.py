@@ -1,0 +1,340 @@
+"""Near (D004) and semantic (D005) duplicates, near/semantic conflicts and leaks.
+
+Runs after the file pass over the examples that survived exact deduplication.
+The file pass keeps, per example, its MinHash signatures (near) and its input
+and output text (semantic, only with ``--semantic``); this module turns them
+into findings, clusters with a keeper, and fix-plan drops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from advisor import dedup, minhash
+
+if TYPE_CHECKING:
+    from advisor.linter.runner import FileLinter
+
+
+_ADVERB = {"near": "nearly", "semantic": "semantically"}
+
+
+@dataclass
+class Compared:
+    """The examples (first occurrences only) kept for near/semantic comparison."""
+
+    lines: list[int] = field(default_factory=list)
+    ordinals: list[int] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    input_keys: list[int] = field(default_factory=list)
+    fixable: list[bool] = field(default_factory=list)
+    input_signatures: list[bytes] = field(default_factory=list)
+    output_signatures: list[bytes] = field(default_factory=list)
+    input_texts: list[str] = field(default_factory=list)
+    output_texts: list[str] = field(default_factory=list)
+
+    def add(
+        self,
+        line: int,
+        ordinal: int,
+        label: str | None,
+        input_key: int,
+        self_instruct: bool,
+        near: tuple[bytes, bytes] | None,
+        texts: tuple[str, str] | None,
+    ) -> None:
+        self.lines.append(line)
+        self.ordinals.append(ordinal)
+        self.labels.append(label)
+        self.input_keys.append(input_key)
+        self.fixable.append(not self_instruct)
+        if near is not None:
+            self.input_signatures.append(near[0])
+            self.output_signatures.append(near[1])
+        if texts is not None:
+            self.input_texts.append(texts[0])
+            self.output_texts.append(texts[1])
+
+    def signature_matrix(self, which: list[bytes]) -> np.ndarray:
+        if not which:
+            return np.zeros((0, minhash.BINS), dtype=np.uint32)
+        return np.frombuffer(b"".join(which), dtype=np.uint32).reshape(-1, minhash.BINS)
+
+
+@dataclass
+class SimilarIndex:
+    """What an eval file is compared against: the training file's inputs."""
+
+    lines: list[int]
+    input_signatures: np.ndarray | None
+    input_texts: list[str] | None = None
+    input_embeddings: np.ndarray | None = None
+    static_inputs: np.ndarray | None = None
+
+
+@dataclass
+class SimilarResult:
+    near: int | None = None
+    semantic: int | None = None
+    leaked: int = 0
+    conflicting: int = 0
+
+
+def find_similar(linter: FileLinter, compared: Compared, leaked_lines: set[int]) -> SimilarResult:
+    """Add D004/D005/D002/D003 findings for near and semantic matches."""
+    thresholds = linter.thresholds
+    result = SimilarResult()
+    flagged: set[int] = set()  # compared indexes already reported as a duplicate or conflict
+    reference = linter.reference_similar
+    input_signatures = compared.signature_matrix(compared.input_signatures)
+    if linter.context_flags.near and len(compared.input_signatures):
+        outputs = compared.signature_matrix(compared.output_signatures)
+        sides = dedup.minhash_sides(input_signatures, outputs, compared.labels)
+        candidates = dedup.near_candidates(input_signatures, thresholds.near_bands)
+        duplicates, conflicts = dedup.split_pairs(candidates, sides, thresholds.near_jaccard)
+        result.near = _report_duplicates(
+            linter, compared, duplicates, sides, "D004", "near", flagged
+        )
+        result.conflicting += _report_conflicts(linter, compared, conflicts, "near", flagged)
+        if reference is not None and reference.input_signatures is not None:
+            leaks = dedup.near_leaks(
+                reference.input_signatures,
+                input_signatures,
+                thresholds.near_bands,
+                thresholds.near_jaccard,
+            )
+            result.leaked += _report_leaks(linter, compared, leaks, reference, "near", leaked_lines)
+    embeddings = None
+    static_inputs = None
+    if linter.context_flags.semantic:
+        threshold = thresholds.semantic_cosine
+        fast = linter.options.semantic_tier == "fast"
+        embedder = _embedder(linter)
+        if fast:
+            static = _static(linter)
+            static_inputs = static.encode(compared.input_texts)
+            candidates = [
+                (i, j)
+                for i, j, _ in dedup.similar_pairs(static_inputs, thresholds.semantic_fast_cosine)
+                if i not in flagged and j not in flagged
+            ]
+            involved = sorted({k for pair in candidates for k in pair})
+        else:
+            involved = list(range(len(compared.lines)))
+        inputs, outputs_ = _embed_rows(linter, embedder, compared, involved)
+        sides = dedup.embedding_sides(inputs, outputs_, compared.labels)
+        if not fast:
+            candidates = [
+                (i, j)
+                for i, j, _ in dedup.similar_pairs(inputs, threshold)
+                if i not in flagged and j not in flagged
+            ]
+        duplicates, conflicts = dedup.split_pairs(candidates, sides, threshold)
+        result.semantic = _report_duplicates(
+            linter, compared, duplicates, sides, "D005", "semantic", flagged
+        )
+        result.conflicting += _report_conflicts(linter, compared, conflicts, "semantic", flagged)
+        if reference is not None and reference.input_texts is not None:
+            leaks = _semantic_leaks(linter, embedder, compared, reference, static_inputs, inputs)
+            result.leaked += _report_leaks(
+                linter, compared, leaks, reference, "semantic", leaked_lines
+            )
+        embeddings = (inputs, outputs_)
+    linter.similar_index = SimilarIndex(
+        lines=compared.lines,
+        input_signatures=input_signatures if linter.context_flags.near else None,
+        input_texts=compared.input_texts if linter.context_flags.semantic else None,
+        input_embeddings=None
+        if embeddings is None or linter.options.semantic_tier == "fast"
+        else embeddings[0],
+        static_inputs=static_inputs,
+    )
+    return result
+
+
+def _embedder(linter: FileLinter):  # type: ignore[no-untyped-def]
+    from advisor.embeddings import load_embedder
+
+    if linter.embedder is None:
+        linter.embedder = load_embedder(linter.options.embedding_model)
+    return linter.embedder
+
+
+def _static(linter: FileLinter):  # type: ignore[no-untyped-def]
+    from advisor.static_embeddings import load_static
+
+    if getattr(linter.embedder, "static", None) is None:
+        linter.embedder.static = load_static(linter.embedder)
+    return linter.embedder.static
+
+
+def _embed_rows(
+    linter: FileLinter,
+    embedder,
+    compared: Compared,
+    rows: list[int],  # type: ignore[no-untyped-def]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Full-model embeddings of the inputs (and outputs) of ``rows``; other rows are
+    zero vectors, which never reach a threshold."""
+    from advisor.embeddings import embed
+
+    progress = not linter.options.quiet
+    n = len(compared.lines)
+    inputs = np.zeros((n, embedder.dimension), dtype=np.float32)
+    if rows:
+        inputs[rows] = embed(embedder, [compared.input_texts[k] for k in rows], progress=progress)
+    if not any(compared.output_texts[k] for k in rows):
+        return inputs, None
+    outputs = np.zeros((n, embedder.dimension), dtype=np.float32)
+    if rows:
+        outputs[rows] = embed(embedder, [compared.output_texts[k] for k in rows], progress=progress)
+    return inputs, outputs
+
+
+def _semantic_leaks(
+    linter: FileLinter,
+    embedder,  # type: ignore[no-untyped-def]
+    compared: Compared,
+    reference: SimilarIndex,
+    static_inputs: np.ndarray | None,
+    inputs: np.ndarray,
+) -> list[tuple[int, int, float]]:
+    """Eval inputs semantically equal to a training input (fast tier: proposed by
+    the static model, confirmed by the full model)."""
+    from advisor.embeddings import embed
+
+    threshold = linter.thresholds.semantic_cosine
+    assert reference.input_texts is not None
+    if reference.input_embeddings is not None:
+        return dedup.semantic_leaks(reference.input_embeddings, inputs, threshold)
+    assert static_inputs is not None and reference.static_inputs is not None
+    proposals = list(
+        dedup.similar_pairs(
+            static_inputs, linter.thresholds.semantic_fast_cosine, other=reference.static_inputs
+        )
+    )
+    eval_rows = sorted({j for j, _, _ in proposals})
+    train_rows = sorted({i for _, i, _ in proposals})
+    progress = not linter.options.quiet
+    eval_vectors = (
+        dict(
+            zip(
+                eval_rows,
+                embed(embedder, [compared.input_texts[k] for k in eval_rows], progress=progress),
+                strict=True,
+            )
+        )
+        if eval_rows
+        else {}
+    )
+    train_vectors = (
+        dict(
+            zip(
+                train_rows,
+                embed(embedder, [reference.input_texts[k] for k in train_rows], progress=progress),
+                strict=True,
+            )
+        )
+        if train_rows
+        else {}
+    )
+    best: dict[int, tuple[float, int]] = {}
+    for j, i, _ in proposals:
+        similarity = float(eval_vectors[j] @ train_vectors[i])
+        if similarity >= threshold and (j not in best or similarity > best[j][0]):
+            best[j] = (similarity, i)
+    return sorted((j, i, s) for j, (s, i) in best.items())
+
+
+def _report_duplicates(
+    linter: FileLinter,
+    compared: Compared,
+    pairs: list[dedup.Pair],
+    sides: dedup.Sides,
+    code: str,
+    kind: str,
+    flagged: set[int],
+) -> int:
+    keepers = dedup.clusters(pairs)
+    threshold_name = "Jaccard" if kind == "near" else "cosine"
+    members = np.array(sorted(keepers), dtype=np.int64)
+    leaders = np.array([keepers[m] for m in members.tolist()], dtype=np.int64)
+    similarities = (
+        np.minimum(sides.input_similarities(leaders, members), sides.outputs(leaders, members))
+        if len(members)
+        else np.zeros(0)
+    )
+    for member, keeper, similarity in zip(
+        members.tolist(), leaders.tolist(), similarities.tolist(), strict=True
+    ):
+        flagged.add(member)
+        finding = linter.add(
+            code,
+            compared.lines[member],
+            f"{kind.capitalize()} duplicate of line {compared.lines[keeper]} "
+            f"({threshold_name} {similarity:.2f} on input and output); keep one.",
+            duplicate_of={"file": linter.file, "line": compared.lines[keeper]},
+            similarity=round(similarity, 4),
+            kind=kind,
+        )
+        if finding is not None and compared.fixable[member]:
+            linter.fix_plan.drop.add(compared.ordinals[member])
+    return len(keepers)
+
+
+def _report_conflicts(
+    linter: FileLinter, compared: Compared, pairs: list[dedup.Pair], kind: str, flagged: set[int]
+) -> int:
+    count = 0
+    what = "label" if linter.kind == "classification" else "output"
+    for pair in dedup.first_per_member(pairs):
+        if (
+            pair.later in flagged
+            or compared.input_keys[pair.later] == compared.input_keys[pair.earlier]
+        ):
+            continue  # exact-input conflicts were reported in the file pass
+        flagged.add(pair.later)
+        count += 1
+        linter.add(
+            "D002",
+            compared.lines[pair.later],
+            f"Input {_ADVERB[kind]} the same as line {compared.lines[pair.earlier]} "
+            f"(similarity {pair.input_similarity:.2f}) with a different {what}.",
+            duplicate_of={"file": linter.file, "line": compared.lines[pair.earlier]},
+            similarity=round(pair.input_similarity, 4),
+            kind="conflict",
+        )
+    return count
+
+
+def _report_leaks(
+    linter: FileLinter,
+    compared: Compared,
+    leaks: list[tuple[int, int, float]],
+    reference: SimilarIndex,
+    kind: str,
+    leaked_lines: set[int],
+) -> int:
+    count = 0
+    assert linter.reference is not None
+    for eval_index, train_index, similarity in leaks:
+        line = compared.lines[eval_index]
+        if line in leaked_lines:
+            continue
+        leaked_lines.add(line)
+        count += 1
+        train_line = reference.lines[train_index]
+        linter.add(
+            "D003",
+            line,
+            f"This evaluation example's input is a {kind} duplicate of "
+            f"{linter.reference.file} line {train_line} (similarity {similarity:.2f}); it "
+            "inflates evaluation scores.",
+            duplicate_of={"file": linter.reference.file, "line": train_line},
+            similarity=round(similarity, 4),
+            kind="leak",
+        )
+    return count

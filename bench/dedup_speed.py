@@ -1,0 +1,166 @@
+"""How fast are advisor's semantic duplicates at scale, against peers, in one run?
+
+On the same 50,000 texts built from ../shared/data:
+
+1. embedding throughput of advisor's pipeline (length-sorted batches, truncation,
+   no cache) against a bare forward pass of the model over the same batches
+   (tokenizer + transformer + mean pooling, nothing else). Target: within 1.2x.
+2. neighbour search on the same embeddings: advisor's exact blocked search
+   against cleanlab Datalab's ``near_duplicate`` issue type and
+   sentence-transformers' ``paraphrase_mining_embeddings``, with each one's
+   recall of the pairs at or above advisor's threshold. Target: at least 5x
+   faster than cleanlab with recall at least equal.
+
+Needs the bench extra (``pip install 'cleanlab[datalab]'``). Not part of the test suite.
+
+    python bench/dedup_speed.py [--texts 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+from advisor import dedup  # noqa: E402
+from advisor.embeddings import BATCH_SIZE, EmbeddingCache, embed, load_embedder  # noqa: E402
+from advisor.linter.catalogue import load_catalogue  # noqa: E402
+
+csv.field_size_limit(1 << 30)
+
+
+def build_texts(count: int) -> list[str]:
+    """Distinct short and medium texts from several real datasets."""
+    texts: list[str] = []
+    for name in ("train.csv", "test.csv"):
+        with (DATA / "banking77" / name).open(encoding="utf-8") as handle:
+            texts.extend(row[0] for row in csv.reader(handle))
+    with (DATA / "sms-spam" / "SMSSpamCollection.tsv").open(encoding="utf-8") as handle:
+        texts.extend(line.split("\t", 1)[-1].strip() for line in handle)
+    for name in ("sts-train.csv", "sts-dev.csv", "sts-test.csv"):
+        with (DATA / "stsb" / name).open(encoding="utf-8") as handle:
+            for line in handle:
+                parts = line.rstrip("\n").split("\t")
+                texts.extend(parts[5:7])
+    for name in ("msr_paraphrase_train.txt", "msr_paraphrase_test.txt"):
+        with (DATA / "mrpc" / name).open(encoding="utf-8-sig") as handle:
+            for line in handle:
+                texts.extend(line.rstrip("\n").split("\t")[3:5])
+    for name in ("alpaca_en_demo.json",):
+        for row in json.loads((DATA / "llamafactory-demo" / name).read_text()):
+            texts.append(row["instruction"])
+            texts.append(row["output"][:400])
+    for row in json.loads(
+        (DATA / "alpaca-cleaned-extras" / "gsm_8k__gsm_8k_train.json").read_text()
+    ):
+        texts.append(row["instruction"])
+    unique = [t for t in dict.fromkeys(t.strip() for t in texts) if t]
+    if len(unique) < count:
+        sys.exit(f"only {len(unique):,} distinct texts available")
+    return unique[:count]
+
+
+def bare_forward(folder: Path, batches: list[list[str]], max_tokens: int) -> np.ndarray:
+    """Tokenizer + transformer + mean pooling: the floor any pipeline pays."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    out = []
+    with torch.inference_mode():
+        for batch in batches:
+            encoded = tokenizer(
+                batch, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
+            )
+            hidden = model(**encoded).last_hidden_state
+            mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            out.append(((hidden * mask).sum(1) / mask.sum(1)).numpy())
+    return np.concatenate(out)
+
+
+def recall(found: set[tuple[int, int]], truth: set[tuple[int, int]]) -> float:
+    return len(found & truth) / len(truth) if truth else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--texts", type=int, default=50_000)
+    args = parser.parse_args()
+    threshold = load_catalogue().thresholds.semantic_cosine
+    texts = build_texts(args.texts)
+    print(f"{len(texts):,} distinct texts, median {int(np.median([len(t) for t in texts]))} chars")
+    embedder = load_embedder()
+    from advisor.embeddings import default_model_path
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = EmbeddingCache(Path(folder) / "cache.sqlite")
+        started = time.perf_counter()
+        vectors = embed(embedder, texts, progress=False, cache=cache)
+        ours = time.perf_counter() - started
+        cache.close()
+    ordered = sorted(texts, key=len)
+    batches = [ordered[i : i + BATCH_SIZE] for i in range(0, len(ordered), BATCH_SIZE)]
+    started = time.perf_counter()
+    bare_forward(default_model_path(), batches, embedder.model.max_seq_length)  # type: ignore[attr-defined]
+    bare = time.perf_counter() - started
+    print(
+        f"\n1. embedding: advisor {ours:.1f}s ({len(texts) / ours:.0f} texts/s), bare forward pass "
+        f"{bare:.1f}s ({len(texts) / bare:.0f} texts/s): ratio {ours / bare:.2f}x (target <= 1.2x)"
+    )
+
+    started = time.perf_counter()
+    truth = {(i, j) for i, j, _ in dedup.similar_pairs(vectors, threshold)}
+    ours_search = time.perf_counter() - started
+    print(f"\n2. neighbour search, cosine >= {threshold} ({len(truth):,} pairs, exact):")
+    print(f"   advisor blocked exact search: {ours_search:.1f}s, recall 1.000")
+
+    import torch
+    from sentence_transformers.util import paraphrase_mining_embeddings
+
+    started = time.perf_counter()
+    mined = paraphrase_mining_embeddings(torch.from_numpy(vectors))
+    mining = time.perf_counter() - started
+    mined_pairs = {(min(i, j), max(i, j)) for score, i, j in mined if score >= threshold}
+    print(
+        f"   sentence-transformers paraphrase_mining: {mining:.1f}s "
+        f"({mining / ours_search:.1f}x advisor), recall {recall(mined_pairs, truth):.3f}"
+    )
+    try:
+        from cleanlab import Datalab
+
+        Datalab(data={"text": ["probe"]}, verbosity=0)
+    except ImportError:
+        print("   cleanlab not installed (pip install 'cleanlab[datalab]'): skipped")
+        return
+    started = time.perf_counter()
+    lab = Datalab(data={"text": texts}, verbosity=0)
+    lab.find_issues(features=vectors, issue_types={"near_duplicate": {}})
+    cleanlab_time = time.perf_counter() - started
+    issues = lab.get_issues("near_duplicate")
+    cleanlab_pairs = set()
+    for i, members in enumerate(issues["near_duplicate_sets"]):
+        for j in members:
+            cleanlab_pairs.add((min(i, int(j)), max(i, int(j))))
+    print(
+        f"   cleanlab Datalab near_duplicate: {cleanlab_time:.1f}s "
+        f"({cleanlab_time / ours_search:.1f}x advisor), recall {recall(cleanlab_pairs, truth):.3f} "
+        f"(it flags {len(cleanlab_pairs):,} pairs by its own rule)"
+    )
+
+
+if __name__ == "__main__":
+    main()

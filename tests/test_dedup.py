@@ -1,0 +1,111 @@
+"""Near and semantic duplicate machinery: MinHash accuracy, exact neighbour search, clusters."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from advisor import dedup, minhash
+
+
+def true_jaccard(a: list[int], b: list[int]) -> float:
+    def shingles(tokens: list[int]) -> set[tuple[int, ...]]:
+        if len(tokens) < minhash.SHINGLE:
+            return {tuple(tokens)}
+        return {tuple(tokens[i : i + minhash.SHINGLE]) for i in range(len(tokens) - 2)}
+
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb)
+
+
+@pytest.mark.parametrize("sizes", [(1, 2, 5, 10, 30), (80, 200, 500)])
+def test_minhash_estimates_jaccard_without_bias(sizes: tuple[int, ...]) -> None:
+    rng = random.Random(7)
+    pairs = []
+    for _ in range(800):
+        n = rng.choice(sizes)
+        a = [rng.randrange(5000) for _ in range(n)]
+        b = list(a)
+        for _ in range(rng.randrange(0, n // 2 + 1)):
+            b[rng.randrange(n)] = rng.randrange(5000)
+        pairs.append((a, b))
+    left = minhash.signatures([a for a, _ in pairs])
+    right = minhash.signatures([b for _, b in pairs])
+    errors = np.array(
+        [
+            minhash.similarity(x, y) - true_jaccard(a, b)
+            for x, y, (a, b) in zip(left, right, pairs, strict=True)
+        ]
+    )
+    assert abs(errors.mean()) < 0.01
+    assert np.abs(errors).mean() < 0.05
+
+
+def test_minhash_edge_cases() -> None:
+    sigs = minhash.signatures([[], [5], [5], [6], [1, 2, 3, 4]])
+    assert minhash.is_empty(sigs[0])
+    assert minhash.similarity(sigs[1], sigs[2]) == 1.0
+    assert minhash.similarity(sigs[1], sigs[3]) == 0.0
+    assert not minhash.is_empty(sigs[4])
+
+
+def test_lsh_finds_planted_pairs() -> None:
+    rng = random.Random(3)
+    base = [[rng.randrange(50000) for _ in range(60)] for _ in range(300)]
+    near = [list(tokens) for tokens in base[:50]]
+    for tokens in near:
+        tokens[rng.randrange(60)] = rng.randrange(50000)
+    sigs = minhash.signatures(base + near)
+    earlier, later = minhash.candidate_pairs(minhash.band_keys(sigs, 16))
+    pairs = set(zip(earlier.tolist(), later.tolist(), strict=True))
+    planted = {(i, 300 + i) for i in range(50)}
+    assert planted <= pairs
+    assert len(pairs) < 200  # no flood of random candidates
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.95])
+def test_similar_pairs_is_exact(threshold: float) -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((700, 32)).astype(np.float32)
+    vectors[350:400] = vectors[:50] + 0.05 * rng.standard_normal((50, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    scores = vectors @ vectors.T
+    expected = {(i, j) for i, j in zip(*np.nonzero(scores >= threshold), strict=True) if i < j}
+    found = {(i, j) for i, j, _ in dedup.similar_pairs(vectors, threshold, budget=4000)}
+    assert found == expected and len(found) >= 50
+    other = vectors[340:420]
+    cross = {
+        (i, j) for i, j, _ in dedup.similar_pairs(vectors[:100], threshold, other=other, budget=500)
+    }
+    cross_expected = {
+        (i, j) for i, j in zip(*np.nonzero(vectors[:100] @ other.T >= threshold), strict=True)
+    }
+    assert cross == cross_expected
+
+
+def test_leader_clusters_keep_every_member_close_to_its_keeper() -> None:
+    pairs = [dedup.Pair(0, 1, 0.95, 1), dedup.Pair(1, 2, 0.95, 1), dedup.Pair(0, 3, 0.9, 1)]
+    # 2 only matches 1, which is itself a member: 2 stays a keeper.
+    assert dedup.clusters(pairs) == {1: 0, 3: 0}
+
+
+def test_split_pairs_separates_duplicates_from_conflicts() -> None:
+    inputs = np.eye(3, dtype=np.float32)
+    inputs[1] = inputs[0]
+    inputs[2] = inputs[0]
+    sides = dedup.embedding_sides(inputs, None, ["a", "a", "b"])
+    duplicates, conflicts = dedup.split_pairs([(0, 1), (0, 2), (1, 2)], sides, 0.9)
+    assert [(p.earlier, p.later) for p in duplicates] == [(0, 1)]
+    # Conflicts keep each later example's earliest partner only.
+    assert [(p.earlier, p.later) for p in conflicts] == [(0, 2)]
+
+
+def test_cross_pairs_match_brute_force() -> None:
+    rng = np.random.default_rng(1)
+    left = rng.integers(0, 5, size=(40, 4)).astype(np.uint64)
+    right = rng.integers(0, 5, size=(30, 4)).astype(np.uint64)
+    found = set(zip(*(a.tolist() for a in minhash.cross_pairs(left, right)), strict=True))
+    expected = {(i, j) for i in range(40) for j in range(30) if (left[i] == right[j]).any()}
+    assert found == expected

@@ -1,0 +1,180 @@
+"""Semantic duplicates with the real bundled model, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_advisor
+
+TRAIN = """text,label
+How can I reset my password?,password
+What time do you open tomorrow?,hours
+How do I reset my password?,password
+Where is the nearest branch?,branches
+Can I change the PIN of my card in the app?,pin
+How can I reset my password?,password
+"""
+VALID = """text,label
+Where is the nearest branch located?,branches
+Is there a fee for foreign payments?,fees
+"""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    train = tmp_path / "train.csv"
+    valid = tmp_path / "valid.csv"
+    train.write_text(TRAIN)
+    valid.write_text(VALID)
+    return train, valid
+
+
+def test_semantic_lint_finds_paraphrases_and_leaks(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train, valid = files
+    result = run_advisor(
+        "lint", str(train), "--eval", str(valid), "--semantic", "--format", "json", "--quiet"
+    )
+    report = json.loads(result.stdout)
+    by_code = {}
+    for finding in report["findings"]:
+        by_code.setdefault(finding["code"], []).append(finding)
+    exact = by_code["D001"][0]
+    assert (exact["line"], exact["duplicate_of"]["line"], exact["kind"]) == (7, 2, "exact")
+    [semantic] = by_code["D005"]
+    assert semantic["line"] == 4 and semantic["duplicate_of"] == {"file": str(train), "line": 2}
+    assert semantic["kind"] == "semantic" and 0.95 <= semantic["similarity"] < 1.0
+    [leak] = by_code["D003"]
+    assert leak["file"] == str(valid) and leak["line"] == 2
+    assert leak["duplicate_of"] == {"file": str(train), "line": 5} and leak["kind"] == "leak"
+    assert report["facts"]["duplicates"]["semantic"] == 1
+    assert report["eval_facts"]["duplicates"]["leaked_into_eval"] == 1
+    assert "embedding [" not in result.stderr  # --quiet hides progress
+
+
+def test_without_semantic_no_embedding_is_done(files: tuple[Path, Path]) -> None:
+    train, _ = files
+    report = json.loads(run_advisor("lint", str(train), "--format", "json").stdout)
+    assert report["facts"]["duplicates"]["semantic"] is None
+    assert not any(f["code"] == "D005" for f in report["findings"])
+
+
+def test_fix_keeps_one_per_cluster(files: tuple[Path, Path], tmp_path: Path) -> None:
+    train, _ = files
+    output = tmp_path / "deduped.csv"
+    result = run_advisor("lint", str(train), "--semantic", "--quiet", "--fix", str(output))
+    assert result.returncode in (0, 1)
+    kept = output.read_text().splitlines()
+    assert kept == [
+        "text,label",
+        "How can I reset my password?,password",
+        "What time do you open tomorrow?,hours",
+        "Where is the nearest branch?,branches",
+        "Can I change the PIN of my card in the app?,pin",
+    ]
+
+
+def test_dups_command_lists_clusters(files: tuple[Path, Path]) -> None:
+    train, valid = files
+    result = run_advisor(
+        "dups", str(train), "--eval", str(valid), "--semantic", "--format", "json", "-q"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [cluster] = report["clusters"]
+    assert cluster["keeper"]["line"] == 2
+    assert {(m["line"], m["kind"]) for m in cluster["members"]} == {(4, "semantic"), (7, "exact")}
+    assert report["leaks"][0]["example"]["line"] == 2
+    text = run_advisor("dups", str(train), "--semantic", "-q")
+    assert "keep" in text.stdout and "drop" in text.stdout
+
+
+def test_progress_bar_without_quiet(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    train, _ = files
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    result = run_advisor("lint", str(train), "--semantic")
+    assert "embedding [" in result.stderr and "texts/s" not in result.stdout
+
+
+def test_cache_only_embeds_what_changed(tmp_path: Path) -> None:
+    from advisor.embeddings import EmbeddingCache, embed, load_embedder
+
+    embedder = load_embedder()
+    calls: list[int] = []
+    original = embedder.model.encode  # type: ignore[attr-defined]
+
+    def counting(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return original(texts, **kwargs)
+
+    embedder.model.encode = counting  # type: ignore[attr-defined]
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    first = embed(
+        embedder, ["alpha beta", "gamma delta", "alpha beta"], progress=False, cache=cache
+    )
+    assert calls == [2]  # the repeated text is embedded once
+    second = embed(embedder, ["alpha beta", "epsilon"], progress=False, cache=cache)
+    assert calls == [2, 1]  # only the new text
+    np.testing.assert_allclose(first[0], second[0], rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+
+
+def test_bad_embedding_model_is_a_clear_error(files: tuple[Path, Path], tmp_path: Path) -> None:
+    train, _ = files
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    result = run_advisor("lint", str(train), "--semantic", "--embedding-model", str(empty))
+    assert result.returncode == 2
+    assert "not a sentence-transformers model folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_embedding_model_path_is_used(files: tuple[Path, Path]) -> None:
+    from advisor.embeddings import default_model_path
+
+    train, _ = files
+    result = run_advisor(
+        "lint",
+        str(train),
+        "--semantic",
+        "--embedding-model",
+        str(default_model_path()),
+        "-q",
+        "--format",
+        "json",
+    )
+    assert json.loads(result.stdout)["facts"]["duplicates"]["semantic"] == 1
+
+
+def test_fast_tier_confirms_with_the_full_model(files: tuple[Path, Path]) -> None:
+    train, valid = files
+    args = ["lint", str(train), "--eval", str(valid), "--semantic", "--format", "json", "-q"]
+    full = json.loads(run_advisor(*args).stdout)
+    fast = json.loads(run_advisor(*args, "--semantic-tier", "fast").stdout)
+
+    def semantic(report: dict) -> list[tuple[str, int, float]]:
+        return sorted(
+            (f["code"], f["line"], round(f["similarity"], 4))
+            for f in report["findings"]
+            if f["code"] in ("D005", "D003")
+        )
+
+    # Every fast-tier finding is confirmed by the full model with the same score.
+    assert semantic(fast) and set(semantic(fast)) <= set(semantic(full))
+
+
+def test_static_embedding_is_distilled_from_the_model() -> None:
+    from advisor.embeddings import load_embedder
+    from advisor.static_embeddings import PCA_DIMS, load_static
+
+    static = load_static(load_embedder())
+    assert static.table.shape[1] == PCA_DIMS
+    vectors = static.encode(["reset my password", "reset my password please", "opening hours"])
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
