@@ -59,7 +59,8 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     if "eval" in case:
         eval_file = tmp_path / "eval.jsonl"
         eval_file.write_text(case["eval"].lstrip("\n"))
-    options = LintOptions(select=(case["code"],), **case.get("options", {}))
+    select = tuple(case.get("select", [case["code"]]))
+    options = LintOptions(select=select, **case.get("options", {}))
     run = run_lint([data_file], options, eval_path=eval_file)
     found = [f for f in run.findings if f.code == case["code"]]
     if case["expect"] == "pass":

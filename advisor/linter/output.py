@@ -74,6 +74,12 @@ def _facts_lines(facts: DatasetFacts) -> list[str]:
         f"  examples {facts.examples:,} · valid {facts.valid_examples:,} · unique "
         f"{facts.unique_examples:,} · exact duplicates {facts.duplicates.exact:,} · "
         f"conflicting {facts.duplicates.conflicting:,}"
+        + (f" · near {facts.duplicates.near:,}" if facts.duplicates.near is not None else "")
+        + (
+            f" · semantic {facts.duplicates.semantic:,}"
+            if facts.duplicates.semantic is not None
+            else ""
+        )
         + (
             f" · leaked into eval {facts.duplicates.leaked_into_eval:,}"
             if facts.duplicates.leaked_into_eval
