@@ -73,6 +73,23 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def embedding_options(command: F) -> F:
+    """--embedding-model and --semantic-tier, shared by lint and dups."""
+    command = click.option(
+        "--semantic-tier",
+        type=click.Choice(["full", "fast"]),
+        default="full",
+        show_default=True,
+        help="fast: a static embedding distilled from the model proposes pairs, the model "
+        "confirms them (much faster on large files; may miss some pairs).",
+    )(command)
+    return click.option(
+        "--embedding-model",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="A local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="advisor")
 def cli() -> None:
@@ -146,19 +163,7 @@ def cli() -> None:
     is_flag=True,
     help="Also find semantic duplicates, conflicts and leaks with sentence embeddings (D005).",
 )
-@click.option(
-    "--embedding-model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).",
-)
-@click.option(
-    "--semantic-tier",
-    type=click.Choice(["full", "fast"]),
-    default="full",
-    show_default=True,
-    help="fast: a static embedding distilled from the model proposes pairs, the model "
-    "confirms them (much faster on large files; may miss some pairs).",
-)
+@embedding_options
 @click.option(
     "-q",
     "--quiet",
@@ -253,19 +258,7 @@ def lint(
     help="Also show eval examples that leak from PATH.",
 )
 @click.option("--semantic", is_flag=True, help="Include semantic (embedding) duplicates.")
-@click.option(
-    "--embedding-model",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A local sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).",
-)
-@click.option(
-    "--semantic-tier",
-    type=click.Choice(["full", "fast"]),
-    default="full",
-    show_default=True,
-    help="fast: a static embedding distilled from the model proposes pairs, the model "
-    "confirms them (much faster on large files; may miss some pairs).",
-)
+@embedding_options
 @click.option("--input-format", type=click.Choice(FORMAT_NAMES), help="Force the data format.")
 @click.option("--text-column", help="Classification data: the text column.")
 @click.option("--label-column", help="Classification data: the label column.")

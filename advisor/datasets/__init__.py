@@ -56,34 +56,17 @@ class Dataset:
 
     def normalise_record(self, record: raw.RawRecord) -> Iterator[Example]:
         """The example(s) one raw record holds, or one invalid example with its problem."""
-        normalise = self._normalise
         expected = self.format
         if record.problem is not None:
-            yield Example(
-                line=record.line,
-                format=expected or "unknown",
-                kind="unknown",
-                problems=[record.problem],
-            )
+            yield self._invalid(record, record.problem.code, record.problem.message)
             return
         value = record.value
         if not isinstance(value, dict):
-            yield Example(
-                line=record.line,
-                format=expected or "unknown",
-                kind="unknown",
-                record=value,
-                problems=[
-                    Problem(
-                        "F002",
-                        record.line,
-                        f"Each example must be a JSON object, not {_json_type(value)}.",
-                    )
-                ],
-            )
+            message = f"Each example must be a JSON object, not {_json_type(value)}."
+            yield self._invalid(record, "F002", message)
             return
         if self.container == raw.TABLE or expected == formats.CLASSIFICATION_FORMAT:
-            yield from normalise(value, record.line)
+            yield from self._normalise(value, record.line)
             return
         if self.forced and expected is not None:
             yield from formats.NORMALISERS[expected](value, record.line)
@@ -91,38 +74,32 @@ class Dataset:
         found = formats.record_format(value)
         if found is None:
             keys = ", ".join(map(repr, list(value)[:6])) or "no keys"
-            yield Example(
-                line=record.line,
-                format=expected or "unknown",
-                kind="unknown",
-                record=value,
-                problems=[
-                    Problem(
-                        "F003",
-                        record.line,
-                        f"Not a recognised example (keys: {keys}); expected the fields of "
-                        f"{expected or 'a supported format'}.",
-                    )
-                ],
+            message = (
+                f"Not a recognised example (keys: {keys}); expected the fields of "
+                f"{expected or 'a supported format'}."
             )
+            yield self._invalid(record, "F003", message)
             return
         if expected is not None and found != expected and not _compatible(found, expected):
-            yield Example(
-                line=record.line,
-                format=found,
-                kind=formats.kind_of(found),
-                record=value,
-                problems=[
-                    Problem(
-                        "F004",
-                        record.line,
-                        f"This row is {found} but the file is {expected}; one file must use "
-                        "one format.",
-                    )
-                ],
+            message = (
+                f"This row is {found} but the file is {expected}; one file must use one format."
             )
+            yield self._invalid(record, "F004", message, found)
             return
         yield from formats.NORMALISERS[found](value, record.line)
+
+    def _invalid(
+        self, record: raw.RawRecord, code: str, message: str, found: str | None = None
+    ) -> Example:
+        """An example that could not be normalised, carrying why (and its line)."""
+        problem = record.problem or Problem(code, record.line, message)
+        return Example(
+            line=record.line,
+            format=found or self.format or "unknown",
+            kind=formats.kind_of(found) if found else "unknown",
+            record=record.value,
+            problems=[problem],
+        )
 
 
 def _compatible(found: str, expected: str | None) -> bool:

@@ -408,42 +408,40 @@ class FileLinter:
                 )
 
     def _check_conventions(self, rows: list[tuple[int, int, bool, str]]) -> None:
-        share = self.thresholds.convention_share
+        """Q007/Q008: flag the minority when most rows follow a convention."""
         separators = self.thresholds.prompt_separators
         n = len(rows)
-        ends = Counter(sep for _, sep, _, _ in rows if sep >= 0)
-        if ends:
-            sep, count = ends.most_common(1)[0]
-            if share <= count / n < 1:
-                for line, found, _, _ in rows:
-                    if found != sep:
-                        self.add(
-                            "Q007",
-                            line,
-                            f"Prompt does not end with the separator {separators[sep]!r} that "
-                            f"{count} of {n} prompts use.",
-                        )
-        spaced = sum(1 for _, _, space, _ in rows if space)
-        if share <= spaced / n < 1:
-            for line, _, space, _ in rows:
-                if not space:
-                    self.add(
-                        "Q008",
-                        line,
-                        f"Completion does not start with a space, unlike {spaced} of {n}.",
-                    )
-        stops = Counter(stop for _, _, _, stop in rows if stop)
-        if stops:
-            stop, count = stops.most_common(1)[0]
-            if share <= count / n < 1:
-                for line, _, _, found in rows:
-                    if found != stop:
-                        self.add(
-                            "Q008",
-                            line,
-                            f"Completion does not end with the stop sequence {stop!r} that "
-                            f"{count} of {n} completions use.",
-                        )
+        self._flag_minority(
+            [(line, separators[sep] if sep >= 0 else None) for line, sep, _, _ in rows],
+            "Q007",
+            lambda value, count: (
+                f"Prompt does not end with the separator {value!r} that {count} of {n} prompts use."
+            ),
+        )
+        self._flag_minority(
+            [(line, True if space else None) for line, _, space, _ in rows],
+            "Q008",
+            lambda _, count: f"Completion does not start with a space, unlike {count} of {n}.",
+        )
+        self._flag_minority(
+            [(line, stop or None) for line, _, _, stop in rows],
+            "Q008",
+            lambda value, count: (
+                f"Completion does not end with the stop sequence {value!r} "
+                f"that {count} of {n} completions use."
+            ),
+        )
+
+    def _flag_minority(self, rows: list[tuple[int, Any]], code: str, message: Any) -> None:
+        """When at least ``convention_share`` of rows share one value, flag the others."""
+        values = Counter(value for _, value in rows if value is not None)
+        if not values:
+            return
+        value, count = values.most_common(1)[0]
+        if self.thresholds.convention_share <= count / len(rows) < 1:
+            for line, found in rows:
+                if found != value:
+                    self.add(code, line, message(value, count))
 
     # ------------------------------------------------------------------ facts
 

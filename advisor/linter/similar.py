@@ -194,6 +194,20 @@ def _embed_rows(
     return inputs, outputs
 
 
+def _vectors_by_row(
+    embedder,
+    texts: list[str],
+    rows: list[int],
+    progress: bool,  # type: ignore[no-untyped-def]
+) -> dict[int, np.ndarray]:
+    from advisor.embeddings import embed
+
+    if not rows:
+        return {}
+    vectors = embed(embedder, [texts[k] for k in rows], progress=progress)
+    return dict(zip(rows, vectors, strict=True))
+
+
 def _semantic_leaks(
     linter: FileLinter,
     embedder,  # type: ignore[no-untyped-def]
@@ -204,7 +218,6 @@ def _semantic_leaks(
 ) -> list[tuple[int, int, float]]:
     """Eval inputs semantically equal to a training input (fast tier: proposed by
     the static model, confirmed by the full model)."""
-    from advisor.embeddings import embed
 
     threshold = linter.thresholds.semantic_cosine
     assert reference.input_texts is not None
@@ -216,30 +229,12 @@ def _semantic_leaks(
             static_inputs, linter.thresholds.semantic_fast_cosine, other=reference.static_inputs
         )
     )
-    eval_rows = sorted({j for j, _, _ in proposals})
-    train_rows = sorted({i for _, i, _ in proposals})
     progress = not linter.options.quiet
-    eval_vectors = (
-        dict(
-            zip(
-                eval_rows,
-                embed(embedder, [compared.input_texts[k] for k in eval_rows], progress=progress),
-                strict=True,
-            )
-        )
-        if eval_rows
-        else {}
+    eval_vectors = _vectors_by_row(
+        embedder, compared.input_texts, sorted({j for j, _, _ in proposals}), progress
     )
-    train_vectors = (
-        dict(
-            zip(
-                train_rows,
-                embed(embedder, [reference.input_texts[k] for k in train_rows], progress=progress),
-                strict=True,
-            )
-        )
-        if train_rows
-        else {}
+    train_vectors = _vectors_by_row(
+        embedder, reference.input_texts, sorted({i for _, i, _ in proposals}), progress
     )
     best: dict[int, tuple[float, int]] = {}
     for j, i, _ in proposals:
