@@ -347,14 +347,196 @@ def rule(code: str, output_format: str) -> None:
     )
 
 
+@cli.command()
+@click.option(
+    "--answers",
+    "answers_path",
+    type=click.Path(path_type=Path),
+    help="Answers already given (TOML or .json): only the missing questions are asked.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("usecase.toml"),
+    show_default=True,
+    help="Where to write the use case (TOML; JSON when the name ends in .json).",
+)
+@handle_errors
+def ask(answers_path: Path | None, output: Path) -> None:
+    """Answer the questionnaire in the terminal and write a use-case file.
+
+    Type ? for help on a question, Enter for its default. Questions that earlier
+    answers make irrelevant are skipped.
+
+    \b
+    Examples:
+      advisor ask -o usecase.toml
+      advisor ask --answers partial.toml -o usecase.toml
+    """
+    from advisor.errors import InputError
+    from advisor.fsutil import write_atomic
+    from advisor.questionnaire import run_questionnaire
+    from advisor.usecase import dump_answers, load_answers
+
+    known: dict[str, Any] = {}
+    if answers_path is not None:
+        known = load_answers(answers_path).usecase.model_dump(
+            include=set(_answered_fields(answers_path))
+        )
+
+    def read(prompt: str) -> str:
+        click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError(
+                "standard input ended before every question was answered; answer in a "
+                "terminal or give the rest with --answers FILE."
+            )
+        return line.rstrip("\n")
+
+    usecase = run_questionnaire(read, click.echo, known)
+    write_atomic(output, dump_answers(usecase, output))
+    click.echo(f"Wrote {output}. Next: advisor recommend --answers {output}")
+
+
+def _answered_fields(path: Path) -> list[str]:
+    import tomllib
+
+    text = path.read_text(encoding="utf-8-sig")
+    data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    return list(data)
+
+
+@cli.command()
+@click.option(
+    "--answers",
+    "answers_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The use case: a TOML (or .json) answers file.",
+)
+@click.option(
+    "--dataset",
+    type=click.Path(path_type=Path),
+    help="Lint this dataset and advise on what it measures instead of what was claimed.",
+)
+@click.option(
+    "--rules",
+    "rule_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra strategy rule files or folders (company policy); repeatable.",
+)
+@click.option(
+    "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@handle_errors
+def recommend(
+    answers_path: Path,
+    dataset: Path | None,
+    rule_paths: tuple[Path, ...],
+    output_format: str,
+    quiet: bool,
+) -> None:
+    """Recommend prompting, RAG, fine-tuning or RAG + fine-tuning, and say why.
+
+    Every point of every score is traced to a rule with its reason and source;
+    counterfactuals show the smallest changes that would change the advice.
+
+    \b
+    Examples:
+      advisor recommend --answers usecase.toml
+      advisor recommend --answers usecase.toml --dataset train.jsonl --format json
+      advisor recommend --answers usecase.toml --rules company-policy/
+    """
+    from advisor.engine import apply_facts, dataset_facts, load_rules
+    from advisor.engine import recommend as run_recommend
+    from advisor.usecase import load_answers
+
+    loaded = load_answers(answers_path)
+    rules = load_rules(list(rule_paths))
+    usecase, facts, notes, measured = loaded.usecase, None, [], {}
+    if dataset is not None:
+        from advisor.linter.runner import LintOptions, run_lint
+
+        report = run_lint([dataset], LintOptions(quiet=quiet)).report()
+        facts = dataset_facts(report)
+        usecase, measured, notes = apply_facts(usecase, facts)
+    result = run_recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
+    result.measured = measured
+    result.notes = notes
+    if output_format == "json":
+        payload = {"recommendation": result.model_dump(), "usecase": usecase.model_dump()}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    click.echo(render_recommendation(result))
+
+
+STRATEGY_NAMES = {
+    "prompting": "prompting",
+    "rag": "RAG",
+    "fine_tune": "fine-tuning",
+    "rag_and_fine_tune": "RAG + fine-tuning",
+}
+
+
+def render_recommendation(result: Any) -> str:
+    """The recommendation as text: verdict, scores, reasons with sources, next steps."""
+    names = STRATEGY_NAMES
+    out = [f"Recommendation: {names[result.primary]} (confidence {result.confidence})"]
+    if result.runner_up:
+        out.append(f"Runner-up: {names[result.runner_up]}")
+    out += ["", "Scores"]
+    for strategy, score in sorted(result.scores.items(), key=lambda item: -item[1]):
+        blocked = result.blocked.get(strategy)
+        note = f"  ruled out by {', '.join(blocked)}" if blocked else ""
+        out.append(f"  {names[strategy]:<18} {score:+d}{note}")
+    out += ["", "Why"]
+    for entry in result.trace:
+        points = ", ".join(f"{names[k]} {v:+d}" for k, v in entry.scores.items() if v)
+        gate = f"; rules out {', '.join(names[g] for g in entry.gate)}" if entry.gate else ""
+        contested = " (sources disagree)" if entry.contested else ""
+        out.append(f"  [{entry.rule}] {entry.reason}{contested}")
+        if points or gate:
+            out.append(f"      {points}{gate}")
+        out.append(f"      source: {entry.source}")
+    if result.notes:
+        out += ["", "Measured, not claimed"]
+        out.extend(f"  {note}" for note in result.notes)
+    if result.next_steps:
+        out += ["", "Next steps"]
+        out.extend(f"  [ ] {step}" for step in result.next_steps)
+    if result.counterfactuals:
+        out += ["", "What would change the advice"]
+        out.extend(f"  {c.sentence}" for c in result.counterfactuals)
+    if result.defaulted:
+        out += ["", "Not answered (defaults used): " + ", ".join(result.defaulted)]
+    return "\n".join(out)
+
+
 @cli.command("rules")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
 )
+@click.option("--strategy", is_flag=True, help="List the strategy rules instead.")
 @handle_errors
-def rules_command(output_format: str) -> None:
-    """List every lint rule: code, name, default severity, fixable, what it checks."""
+def rules_command(output_format: str, strategy: bool) -> None:
+    """List every lint rule (or, with --strategy, every strategy rule) with its source."""
     from advisor.linter.catalogue import FAMILIES, load_catalogue
+
+    if strategy:
+        from advisor.engine import load_rules
+
+        rules = load_rules()
+        if output_format == "json":
+            click.echo(json.dumps([rule.model_dump() for rule in rules], indent=2))
+            return
+        for rule in rules:
+            click.echo(f"{rule.id}\n  when: {rule.when or 'always'}\n  {rule.reason}")
+            click.echo(f"  source: {rule.source}")
+        return
 
     catalogue = load_catalogue()
     if output_format == "json":

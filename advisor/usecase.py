@@ -1,0 +1,232 @@
+"""The use case: the single source of truth for the questions advisor asks.
+
+Each field carries its question, help text and choices in ``json_schema_extra``;
+the questionnaire walks this model and the strategy rules are validated against
+it when they load. Field names and values are a contract shared with answer
+files, so they never change meaning.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import InputError
+
+TaskType = Literal["generation", "classification", "extraction", "qa", "summarization", "chat"]
+Frequency = Literal["never", "yearly", "monthly", "weekly", "daily"]
+Level = Literal["low", "medium", "high"]
+Volume = Literal["none", "small", "large"]
+Expertise = Literal["none", "some", "strong"]
+Retrieval = Literal["none", "poor", "good"]
+
+
+def _question(prompt: str, help_text: str, ask_if: str | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {"prompt": prompt, "help": help_text}
+    if ask_if:
+        extra["ask_if"] = ask_if
+    return extra
+
+
+class UseCase(BaseModel):
+    """What the team wants to build, as the questionnaire records it."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    task_type: TaskType = Field(
+        "generation",
+        json_schema_extra=_question(
+            "What does the model produce?",
+            "generation: free text; classification: one of fixed labels; extraction: fields "
+            "from text; qa: answers to questions; summarization: shorter versions of "
+            "documents; chat: multi-turn assistant.",
+        ),
+    )
+    knowledge_changes: Frequency = Field(
+        "never",
+        json_schema_extra=_question(
+            "How often does the knowledge the answers depend on change?",
+            "Facts, prices, policies, documents. 'never' if answers need no outside knowledge.",
+        ),
+    )
+    proprietary_knowledge_volume: Volume = Field(
+        "none",
+        json_schema_extra=_question(
+            "How much private knowledge must the model use?",
+            "none; small: fits in a prompt (under ~200k tokens); large: a document collection.",
+        ),
+    )
+    needs_citations: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Must answers cite their sources?",
+            "Users or auditors need to see where an answer came from.",
+        ),
+    )
+    labelled_examples: int = Field(
+        0,
+        ge=0,
+        json_schema_extra=_question(
+            "How many labelled input → output examples do you have?",
+            "Count distinct, reviewed examples. With --dataset, advisor counts them itself.",
+        ),
+    )
+    example_quality: Level = Field(
+        "medium",
+        json_schema_extra=_question(
+            "How good are those examples?",
+            "high: reviewed, consistent, exactly what you want; low: noisy, unreviewed, "
+            "contradictory.",
+            ask_if="labelled_examples > 0",
+        ),
+    )
+    prompt_engineering_tried: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Have you tried careful prompting (instructions, few-shot examples) with an eval?",
+            "Providers recommend prompting with an evaluation set before fine-tuning.",
+        ),
+    )
+    prompting_meets_quality_bar: bool | None = Field(
+        None,
+        json_schema_extra=_question(
+            "Does the best prompt already meet your quality bar?",
+            "Unknown if you have not measured it.",
+            ask_if="prompt_engineering_tried == true",
+        ),
+    )
+    needs_consistent_style_or_format: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Must outputs follow a consistent style, tone or format that prompts struggle to hold?",
+            "House style, a strict JSON schema, a persona.",
+        ),
+    )
+    specialised_terminology: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Does the domain use specialised terminology or jargon?",
+            "Medical, legal, internal product names.",
+        ),
+    )
+    latency_or_cost_sensitive: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Are latency or cost per request critical?",
+            "High volume, real-time, or tight unit economics.",
+        ),
+    )
+    privacy_requires_self_hosting: bool = Field(
+        False,
+        json_schema_extra=_question(
+            "Must the model run on infrastructure you control?",
+            "Data may not leave your cloud or premises.",
+        ),
+    )
+    ml_expertise: Expertise = Field(
+        "some",
+        json_schema_extra=_question(
+            "How much ML engineering expertise does the team have?",
+            "none; some: can run managed fine-tuning and evals; strong: trains models.",
+        ),
+    )
+    budget: Level = Field(
+        "medium",
+        json_schema_extra=_question("What is the budget for this project?", "low, medium or high."),
+    )
+    fine_tuning_available: bool = Field(
+        True,
+        json_schema_extra=_question(
+            "Can you fine-tune on your provider or infrastructure?",
+            "Some providers have wound down self-serve fine-tuning; open models can be tuned "
+            "on your own hardware.",
+        ),
+    )
+    retrieval_quality: Retrieval = Field(
+        "none",
+        json_schema_extra=_question(
+            "How good is your retrieval today?",
+            "none: no search/RAG yet; poor: relevant passages are often missed; good.",
+            ask_if="proprietary_knowledge_volume != 'none'",
+        ),
+    )
+
+    @classmethod
+    def questions(cls) -> dict[str, dict[str, Any]]:
+        """Field name → its question metadata, in asking order."""
+        return {
+            name: dict(field.json_schema_extra or {})  # type: ignore[arg-type]
+            for name, field in cls.model_fields.items()
+        }
+
+
+class LoadedUseCase(BaseModel):
+    """A use case plus which fields took their default (the report says so)."""
+
+    usecase: UseCase
+    defaulted: list[str]
+    source: str | None = None
+
+
+def parse_answers(data: dict[str, Any], source: str = "answers") -> LoadedUseCase:
+    """Validate raw answers; wrong names or types are an InputError naming the field."""
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: answers must be a table of field = value.")
+    try:
+        usecase = UseCase.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors()[:5]:
+            field = ".".join(str(p) for p in error["loc"]) or "(file)"
+            problems.append(f"{field}: {error['msg']} (got {error.get('input')!r})")
+        raise InputError(f"{source}: invalid answers: " + "; ".join(problems)) from exc
+    defaulted = [
+        name for name in UseCase.model_fields if name not in data and is_relevant(name, usecase)
+    ]
+    return LoadedUseCase(usecase=usecase, defaulted=defaulted, source=source)
+
+
+def is_relevant(name: str, usecase: UseCase) -> bool:
+    """Whether a question applies given the other answers (its ``ask_if``)."""
+    condition = UseCase.questions()[name].get("ask_if")
+    if not condition:
+        return True
+    from advisor import conditions
+    from advisor.engine import field_types
+
+    return conditions.evaluate(conditions.parse(condition, field_types()), usecase.model_dump())
+
+
+def load_answers(path: Path | str) -> LoadedUseCase:
+    """Read an answers file: TOML, or JSON when the name ends in .json."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the answers file ({exc.strerror or exc}).") from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise InputError(f"{path}: not valid {kind}: {exc}") from exc
+    return parse_answers(data, str(path))
+
+
+def dump_answers(usecase: UseCase, path: Path | str) -> str:
+    """Serialise answers as TOML (JSON for .json names); None values are left out."""
+    data = {k: v for k, v in usecase.model_dump().items() if v is not None}
+    if str(path).lower().endswith(".json"):
+        return json.dumps(data, indent=2) + "\n"
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, int):
+            lines.append(f"{key} = {value}")
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,221 @@
+"""The rules engine: scenarios with cited expected advice, rule validation, CLI."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from advisor import conditions
+from advisor.engine import field_types, load_rules, recommend
+from advisor.errors import RuleFileError
+from advisor.usecase import UseCase, parse_answers
+from tests.conftest import run_advisor
+
+SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
+
+
+def test_there_are_at_least_30_scenarios() -> None:
+    assert len(SCENARIOS) >= 30
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_advice_is_acceptable(path: Path) -> None:
+    scenario = tomllib.loads(path.read_text())
+    assert scenario["source"].startswith("https://") and scenario["why"]
+    loaded = parse_answers(scenario["usecase"], str(path))
+    result = recommend(loaded.usecase, load_rules())
+    assert result.primary in scenario["acceptable"], (
+        f"{path.stem}: advised {result.primary}, acceptable {scenario['acceptable']}; "
+        f"scores {result.scores}, blocked {result.blocked}"
+    )
+
+
+def test_every_rule_has_a_source_and_fires_somewhere() -> None:
+    rules = load_rules()
+    fired: set[str] = set()
+    for path in SCENARIOS:
+        usecase = parse_answers(tomllib.loads(path.read_text())["usecase"]).usecase
+        fired.update(entry.rule for entry in recommend(usecase, rules, counterfactuals=False).trace)
+    for rule in rules:
+        assert rule.source.startswith("https://"), rule.id
+    never = {r.id for r in rules} - fired - {"measured-duplicates", "measured-errors"}
+    assert never == set()
+
+
+def test_trace_explains_every_point() -> None:
+    usecase = UseCase(
+        task_type="classification", labelled_examples=500, prompt_engineering_tried=True
+    )
+    result = recommend(usecase, load_rules())
+    for strategy, total in result.scores.items():
+        assert total == sum(entry.scores.get(strategy, 0) for entry in result.trace)
+
+
+def test_counterfactuals_change_the_advice() -> None:
+    rules = load_rules()
+    usecase = UseCase(prompt_engineering_tried=False)
+    result = recommend(usecase, rules)
+    assert result.primary == "prompting"
+    assert result.counterfactuals
+    for counterfactual in result.counterfactuals:
+        changed = UseCase.model_validate({**usecase.model_dump(), **counterfactual.changes})
+        assert recommend(changed, rules, counterfactuals=False).primary == counterfactual.strategy
+        assert 1 <= len(counterfactual.changes) <= 2
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("task_typ == 'qa'", "unknown field"),
+        ("task_type == 'poetry'", "not a value"),
+        ("labelled_examples > 'many'", "cannot be compared"),
+        ("needs_citations == 3", "true or false"),
+        ("task_type > 'qa'", "not a number"),
+        ("task_type in 'qa'", "needs a list"),
+        ("__import__('os')", "unknown field"),
+        ("labelled_examples >= 10 and", "expected"),
+    ],
+)
+def test_bad_conditions_are_rejected(condition: str, message: str) -> None:
+    with pytest.raises(conditions.ConditionError, match=message):
+        conditions.parse(condition, field_types())
+
+
+def test_conditions_evaluate() -> None:
+    types = field_types()
+    node = conditions.parse(
+        'knowledge_changes in ["weekly", "daily"] and not needs_citations'
+        " or labelled_examples >= 100",
+        types,
+    )
+    assert conditions.evaluate(
+        node, {"knowledge_changes": "daily", "needs_citations": False, "labelled_examples": 0}
+    )
+    assert not conditions.evaluate(
+        node, {"knowledge_changes": "never", "needs_citations": False, "labelled_examples": 5}
+    )
+    assert conditions.evaluate(
+        node, {"knowledge_changes": "never", "needs_citations": True, "labelled_examples": 100}
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[rule]]\nid = "x"\nreason = "a reason here"\n', "source"),
+        (
+            '[[rule]]\nid = "x"\nwhen = "nope == 1"\nreason = "a reason here"\nsource = "https://a.b/c"\n',
+            "unknown field",
+        ),
+        (
+            '[[rule]]\nid = "x"\nscores = { magic = 1 }\nreason = "a reason here"\nsource = "https://a.b/c"\n',
+            "scores",
+        ),
+        (
+            '[[rule]]\nid = "x"\nreason = "a reason here"\nsource = "https://a.b/c"\n'
+            'exec = "rm -rf /"\n',
+            "exec",
+        ),
+        ("[[rule\n", "cannot read"),
+    ],
+)
+def test_malformed_rule_files_name_the_file_and_rule(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    with pytest.raises(RuleFileError, match=message) as error:
+        load_rules([path])
+    assert "policy.toml" in str(error.value)
+
+
+def test_company_policy_rule_can_rule_out_a_strategy(tmp_path: Path) -> None:
+    (tmp_path / "policy.toml").write_text(
+        '[[rule]]\nid = "no-customer-data-leaves"\nwhen = "privacy_requires_self_hosting"\n'
+        'gate = ["rag"]\nreason = "Customer data may not leave our cloud."\n'
+        'source = "https://intranet.example.com/policy/7"\n'
+    )
+    usecase = UseCase(
+        task_type="qa",
+        proprietary_knowledge_volume="large",
+        knowledge_changes="daily",
+        prompt_engineering_tried=True,
+        privacy_requires_self_hosting=True,
+    )
+    assert recommend(usecase, load_rules()).primary == "rag"
+    with_policy = recommend(usecase, load_rules([tmp_path]))
+    assert with_policy.primary != "rag" and "no-customer-data-leaves" in with_policy.blocked["rag"]
+
+
+def test_recommend_cli_text_and_json(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(
+        'task_type = "qa"\nknowledge_changes = "daily"\nproprietary_knowledge_volume = "large"\n'
+        "prompt_engineering_tried = true\n"
+    )
+    text = run_advisor("recommend", "--answers", str(answers))
+    assert text.returncode == 0, text.stderr
+    assert "Recommendation: RAG" in text.stdout and "source: https://" in text.stdout
+    assert "Not answered (defaults used)" in text.stdout
+    data = json.loads(
+        run_advisor("recommend", "--answers", str(answers), "--format", "json").stdout
+    )
+    rec = data["recommendation"]
+    assert rec["primary"] == "rag"
+    assert set(rec["scores"]) == {"prompting", "rag", "fine_tune", "rag_and_fine_tune"}
+    assert rec["trace"] and rec["counterfactuals"]
+
+
+def test_measured_facts_beat_claims(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.json"
+    answers.write_text(
+        json.dumps(
+            {
+                "task_type": "generation",
+                "labelled_examples": 2000,
+                "example_quality": "high",
+                "prompt_engineering_tried": True,
+                "prompting_meets_quality_bar": False,
+                "needs_consistent_style_or_format": True,
+            }
+        )
+    )
+    data = tmp_path / "train.jsonl"
+    rows = [
+        {"prompt": f"Write a haiku about topic {i % 20}", "completion": f"A haiku {i % 20}."}
+        for i in range(40)
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = run_advisor(
+        "recommend", "--answers", str(answers), "--dataset", str(data), "--format", "json"
+    )
+    rec = json.loads(result.stdout)["recommendation"]
+    assert rec["measured"]["labelled_examples"] == 20
+    assert any("you said 2000" in note for note in rec["notes"])
+    assert rec["primary"] == "prompting"  # 20 unique examples: not ready to fine-tune
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ('labelled_examples = "lots"\n', ".toml", "labelled_examples"),
+        ('task_type = "poetry"\n', ".toml", "task_type"),
+        ("unknown_field = 1\n", ".toml", "unknown_field"),
+        ("task_type = \n", ".toml", "not valid TOML"),
+        ('{"needs_citations": "maybe"}', ".json", "needs_citations"),
+    ],
+)
+def test_bad_answer_files_exit_2(tmp_path: Path, content: str, suffix: str, message: str) -> None:
+    answers = tmp_path / f"answers{suffix}"
+    answers.write_text(content)
+    result = run_advisor("recommend", "--answers", str(answers))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_strategy_rules_listing() -> None:
+    result = run_advisor("rules", "--strategy")
+    assert "changing-knowledge" in result.stdout and "source: https://" in result.stdout
