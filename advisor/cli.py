@@ -451,12 +451,17 @@ def recommend(
       advisor recommend --answers usecase.toml --dataset train.jsonl --format json
       advisor recommend --answers usecase.toml --rules company-policy/
     """
+    from advisor.config import load_config
     from advisor.engine import apply_facts, dataset_facts, load_rules
     from advisor.engine import recommend as run_recommend
     from advisor.usecase import load_answers
 
+    config, config_path = load_config()
+    policy = [Path(p) for p in rule_paths]
+    if config.rules and config_path is not None:
+        policy += [config_path.parent / p for p in config.rules]
     loaded = load_answers(answers_path)
-    rules = load_rules(list(rule_paths))
+    rules = load_rules(policy)
     usecase, facts, notes, measured = loaded.usecase, None, [], {}
     if dataset is not None:
         from advisor.linter.runner import LintOptions, run_lint

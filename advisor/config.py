@@ -34,6 +34,9 @@ class AdvisorConfig(BaseModel):
     label_column: str | None = Field(None, alias="label-column")
     semantic: bool | None = None
     embedding_model: str | None = Field(None, alias="embedding-model")
+    # Extra strategy rule files or folders (company policy), relative to the
+    # pyproject.toml that names them.
+    rules: list[str] | None = None
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:

@@ -219,3 +219,31 @@ def test_bad_answer_files_exit_2(tmp_path: Path, content: str, suffix: str, mess
 def test_strategy_rules_listing() -> None:
     result = run_advisor("rules", "--strategy")
     assert "changing-knowledge" in result.stdout and "source: https://" in result.stdout
+
+
+def test_bad_rule_file_through_the_cli_exits_2(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text('task_type = "qa"\n')
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[rule]]\nid = "p"\nwhen = "budget == \'huge\'"\nreason = "r" \n')
+    result = run_advisor("recommend", "--answers", str(answers), "--rules", str(policy))
+    assert result.returncode == 2
+    assert "policy.toml" in result.stderr and "rule p" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_policy_rules_from_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "no-ft.toml").write_text(
+        '[[rule]]\nid = "no-fine-tuning-here"\ngate = ["fine_tune", "rag_and_fine_tune"]\n'
+        'reason = "Company policy: no custom models."\nsource = "https://intranet.example.com/p"\n'
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.advisor]\nrules = ["policy"]\n')
+    (tmp_path / "usecase.toml").write_text(
+        'task_type = "classification"\nlabelled_examples = 5000\nexample_quality = "high"\n'
+        "prompt_engineering_tried = true\nprompting_meets_quality_bar = false\n"
+    )
+    result = run_advisor("recommend", "--answers", "usecase.toml", "--format", "json", cwd=tmp_path)
+    rec = json.loads(result.stdout)["recommendation"]
+    assert rec["primary"] not in ("fine_tune", "rag_and_fine_tune")
+    assert "no-fine-tuning-here" in rec["blocked"]["fine_tune"]
