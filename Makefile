@@ -1,5 +1,5 @@
 # Two commands a new user needs (each makes its own virtual environment):
-#   make demo   lint the bundled example (examples/banking-intents), semantic duplicates included
+#   make demo   lint the bundled example (examples/banking-intents) and write example-report.html
 #   make test   ruff + the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,6 +19,7 @@ $(BIN)/advisor: pyproject.toml
 
 demo: $(BIN)/advisor
 	$(BIN)/advisor lint examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --semantic --fail-on never
+	$(BIN)/advisor report --answers examples/banking-intents/usecase.toml --dataset examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --semantic -o example-report.html --json example-report.json
 
 lint: $(BIN)/advisor
 	$(BIN)/ruff check .

@@ -521,6 +521,222 @@ def render_recommendation(result: Any) -> str:
     return "\n".join(out)
 
 
+def _report_options(command: F) -> F:
+    """Options shared by `report` and `check`."""
+    for option in reversed(
+        [
+            click.option(
+                "--eval",
+                "eval_path",
+                type=click.Path(path_type=Path),
+                help="Evaluation split (checked for leakage).",
+            ),
+            click.option(
+                "--semantic", is_flag=True, help="Also semantic duplicates and leaks (embeddings)."
+            ),
+            click.option(
+                "--rules",
+                "rule_paths",
+                multiple=True,
+                type=click.Path(path_type=Path),
+                help="Extra strategy rule files or folders.",
+            ),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(path_type=Path, dir_okay=False),
+                default=Path("report.html"),
+                show_default=True,
+                help="The HTML report.",
+            ),
+            click.option(
+                "--json",
+                "json_output",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Also write every number shown as JSON.",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No progress bars."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _write_report(
+    loaded: Any,
+    dataset: Path | None,
+    eval_path: Path | None,
+    semantic: bool,
+    rule_paths: tuple[Path, ...],
+    output: Path,
+    json_output: Path | None,
+    quiet: bool,
+    answers_path: Path | None,
+) -> None:
+    """Lint, recommend, render: the shared body of `report` and `check`."""
+    from advisor.config import load_config
+    from advisor.engine import apply_facts, dataset_facts, load_rules
+    from advisor.engine import recommend as run_recommend
+    from advisor.fsutil import write_atomic
+    from advisor.report import build_report_data, dataset_snippets, render_html
+    from advisor.resources import rules_dir
+
+    config, config_path = load_config()
+    policy = [Path(p) for p in rule_paths]
+    if config.rules and config_path is not None:
+        policy += [config_path.parent / p for p in config.rules]
+    rules = load_rules(policy)
+    usecase, facts, notes, measured, lint = loaded.usecase, None, [], {}, None
+    snippets: dict[str, dict[int, str]] = {}
+    if dataset is not None:
+        from advisor.linter.runner import LintOptions, run_lint
+
+        run = run_lint([dataset], LintOptions(semantic=semantic, quiet=quiet), eval_path=eval_path)
+        report = run.report()
+        lint = report.model_dump()
+        facts = dataset_facts(report)
+        usecase, measured, notes = apply_facts(usecase, facts)
+        wanted: dict[str, set[int]] = {}
+        for finding in report.findings:
+            if finding.duplicate_of and finding.line is not None:
+                wanted.setdefault(finding.file, set()).add(finding.line)
+                wanted.setdefault(finding.duplicate_of["file"], set()).add(
+                    finding.duplicate_of["line"]
+                )
+        for file, lines in wanted.items():
+            snippets[file] = dataset_snippets(Path(file), set(sorted(lines)[:200]))
+    result = run_recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
+    result.measured, result.notes = measured, notes
+    inputs = [("answers", answers_path)] if answers_path else []
+    inputs += [("training data", dataset)] if dataset else []
+    inputs += [("evaluation data", eval_path)] if eval_path else []
+    rule_files = sorted(
+        {Path(rule.file) for rule in rules}, key=lambda p: (p.parent != rules_dir(), str(p))
+    )
+    data = build_report_data(
+        usecase=usecase.model_dump(),
+        defaulted=loaded.defaulted,
+        recommendation=result.model_dump(),
+        lint=lint,
+        inputs=[(role, Path(path)) for role, path in inputs],
+        rule_files=rule_files,
+        snippets=snippets,
+    )
+    write_atomic(output, render_html(data))
+    if json_output is not None:
+        write_atomic(json_output, json.dumps(data, indent=2, default=str) + "\n")
+    written = f"{output}" + (f" and {json_output}" if json_output else "")
+    verdict = f"{STRATEGY_NAMES[result.primary]} ({result.confidence} confidence)"
+    click.echo(f"Recommendation: {verdict}. Wrote {written}.")
+
+
+@cli.command()
+@click.option(
+    "--answers",
+    "answers_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The use case (TOML or .json).",
+)
+@click.option(
+    "--dataset", type=click.Path(path_type=Path), help="The training data to lint and measure."
+)
+@_report_options
+@handle_errors
+def report(
+    answers_path: Path,
+    dataset: Path | None,
+    eval_path: Path | None,
+    semantic: bool,
+    rule_paths: tuple[Path, ...],
+    output: Path,
+    json_output: Path | None,
+    quiet: bool,
+) -> None:
+    """Write the HTML recommendation report: one self-contained page to forward.
+
+    \b
+    Examples:
+      advisor report --answers usecase.toml --dataset train.jsonl -o report.html
+      advisor report --answers usecase.toml --dataset train.jsonl --eval valid.jsonl \\
+        --semantic --json report.json
+    """
+    from advisor.usecase import load_answers
+
+    _write_report(
+        load_answers(answers_path),
+        dataset,
+        eval_path,
+        semantic,
+        rule_paths,
+        output,
+        json_output,
+        quiet,
+        answers_path,
+    )
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option(
+    "--answers",
+    "answers_path",
+    type=click.Path(path_type=Path),
+    help="Answers already given; the rest are asked (in a terminal) or defaulted.",
+)
+@_report_options
+@handle_errors
+def check(
+    dataset: Path,
+    answers_path: Path | None,
+    eval_path: Path | None,
+    semantic: bool,
+    rule_paths: tuple[Path, ...],
+    output: Path,
+    json_output: Path | None,
+    quiet: bool,
+) -> None:
+    """Ask what is missing, lint, recommend and report, in one go.
+
+    \b
+    Examples:
+      advisor check train.jsonl --answers usecase.toml -o report.html
+      advisor check train.jsonl --eval valid.jsonl --semantic
+    """
+    from advisor.questionnaire import run_questionnaire
+    from advisor.usecase import LoadedUseCase, UseCase, is_relevant, load_answers
+
+    known: dict[str, Any] = {}
+    if answers_path is not None:
+        known = load_answers(answers_path).usecase.model_dump(
+            include=set(_answered_fields(answers_path))
+        )
+    if sys.stdin.isatty():
+        usecase = run_questionnaire(
+            lambda prompt: click.prompt(prompt.rstrip(": "), default="", show_default=False),
+            click.echo,
+            known,
+        )
+        defaulted: list[str] = []
+    else:
+        usecase = UseCase.model_validate(known)
+        defaulted = [
+            name
+            for name in UseCase.model_fields
+            if name not in known and is_relevant(name, usecase)
+        ]
+        if defaulted:
+            click.echo(
+                "No terminal to ask in: using defaults for " + ", ".join(defaulted) + ".", err=True
+            )
+    loaded = LoadedUseCase(
+        usecase=usecase, defaulted=defaulted, source=str(answers_path) if answers_path else None
+    )
+    _write_report(
+        loaded, dataset, eval_path, semantic, rule_paths, output, json_output, quiet, answers_path
+    )
+
+
 @cli.command("rules")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"

@@ -94,6 +94,10 @@ class DatasetFacts(BaseModel):
     duplicate_rate: float = 0.0
     messages_per_example: Distribution = Field(default_factory=Distribution)
     tokens_per_example: Distribution = Field(default_factory=Distribution)
+    token_histogram: list[dict[str, int]] = Field(
+        default_factory=list,
+        description="tokens per example in bins: [{'low', 'high', 'count'}], for charts",
+    )
     assistant_tokens_per_example: Distribution = Field(default_factory=Distribution)
     total_tokens: int = 0
     missing_system: int = 0

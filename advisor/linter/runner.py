@@ -481,6 +481,7 @@ class FileLinter:
             duplicate_rate=round(state.exact / state.valid, 4) if state.valid else 0.0,
             messages_per_example=Distribution.of(state.message_counts),
             tokens_per_example=Distribution.of(state.tokens),
+            token_histogram=histogram(state.tokens),
             assistant_tokens_per_example=Distribution.of(state.assistant_tokens),
             total_tokens=sum(state.tokens),
             missing_system=state.missing_system,
@@ -527,6 +528,21 @@ class _State:
     near: int | None = None
     semantic: int | None = None
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
+
+
+def histogram(values: Any, bins: int = 24) -> list[dict[str, int]]:
+    """Counts of ``values`` in equal-width bins from 0 to the largest value."""
+    if not len(values):
+        return []
+    top = max(max(values), 1)
+    width = max(1, -(-top // bins))
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, value // width)] += 1
+    return [
+        {"low": index * width, "high": (index + 1) * width, "count": count}
+        for index, count in enumerate(counts)
+    ]
 
 
 # --------------------------------------------------------------------------- entry points

@@ -1,0 +1,232 @@
+"""The HTML report, rendered by the real CLI and opened in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_advisor
+
+ARTIFACTS = REPO / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI; .ci/run installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+def open_report(browser, path: Path, width: int = 1100) -> dict:  # type: ignore[no-untyped-def]
+    """Load the page; collect console errors, dialogs and every request made."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    events: dict[str, list[str]] = {"console": [], "dialogs": [], "requests": [], "errors": []}
+    page.on("console", lambda m: events["console"].append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: events["errors"].append(str(e)))
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        events["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("request", lambda r: events["requests"].append(r.url))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_load_state("load")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"{path.stem}-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    events["shot"] = [str(shot)]
+    events["text"] = [page.inner_text("body")]
+    events["verdict"] = [page.inner_text("#verdict")]
+    events["scripts"] = [str(page.evaluate("document.scripts.length"))]
+    page.close()
+    return events
+
+
+def assert_inert(events: dict, path: Path) -> None:
+    assert events["dialogs"] == []
+    assert events["errors"] == []
+    assert [c for c in events["console"] if c.startswith("error")] == []
+    assert events["requests"] == [path.resolve().as_uri()]  # nothing but the page itself
+    assert events["scripts"] == ["0"]
+    assert Path(events["shot"][0]).stat().st_size > 10_000
+
+
+def test_example_report_in_a_browser(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    example = REPO / "examples" / "banking-intents"
+    output = tmp_path / "example-report.html"
+    twin = tmp_path / "example-report.json"
+    result = run_advisor(
+        "report",
+        "--answers",
+        str(example / "usecase.toml"),
+        "--dataset",
+        str(example / "train.csv"),
+        "--eval",
+        str(example / "valid.csv"),
+        "-o",
+        str(output),
+        "--json",
+        str(twin),
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(twin.read_text())
+    events = open_report(browser, output)
+    assert_inert(events, output)
+    primary = data["recommendation"]["primary"]
+    names = {
+        "prompting": "Prompting",
+        "rag": "RAG",
+        "fine_tune": "Fine-tuning",
+        "rag_and_fine_tune": "RAG + fine-tuning",
+    }
+    assert events["verdict"][0].startswith(names[primary])
+    text = events["text"][0]
+    assert f"{data['lint']['facts']['examples']}" in text
+    assert f"{data['lint']['facts']['cost']['billable_tokens_per_epoch']:,}" in text
+    for item in data["provenance"]["inputs"]:
+        assert item["sha256"] in text
+    # Readable at phone width too.
+    assert_inert(open_report(browser, output, width=390), output)
+
+
+def test_clean_real_dataset_report(browser, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    answers = tmp_path / "drone.toml"
+    answers.write_text(
+        'task_type = "extraction"\nneeds_consistent_style_or_format = true\n'
+        'labelled_examples = 103\nexample_quality = "high"\nprompt_engineering_tried = true\n'
+        "prompting_meets_quality_bar = false\n"
+    )
+    output = tmp_path / "drone-report.html"
+    result = run_advisor(
+        "report",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(shared_data / "openai-cookbook" / "drone_training.jsonl"),
+        "-o",
+        str(output),
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    events = open_report(browser, output)
+    assert_inert(events, output)
+    assert "Fine-tuning" in events["verdict"][0]
+    assert "103" in events["text"][0]
+
+
+VECTORS = [
+    "<script>alert('xss-script')</script>",
+    "<img src=x onerror=alert('xss-img')>",
+    "\"><svg onload=alert('xss-svg')>",
+    "javascript:alert('xss-href')",
+    "</style><script>alert('xss-style')</script>",
+    '<iframe src="https://evil.example/"></iframe>',
+    "{{ name }}<b onmouseover=alert(1)>x</b>",
+]
+
+
+def test_hostile_inputs_show_literally_and_run_nothing(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "<svg onload=alert(1)>"
+    folder.mkdir()
+    data = folder / "train.jsonl"
+    rows = []
+    for index, vector in enumerate(VECTORS):
+        rows.append(
+            {
+                "messages": [
+                    {"role": vector, "content": f"{vector} {{{{x}}}}"},
+                    {"role": "assistant", "content": vector},
+                ]
+            }
+        )
+        rows.append(
+            {
+                "messages": [
+                    {"role": "user", "content": vector},
+                    {"role": "assistant", "content": f"ok {index}"},
+                ]
+            }
+        )
+        rows.append(
+            {
+                "messages": [
+                    {"role": "user", "content": vector},
+                    {"role": "assistant", "content": f"ok {index}"},
+                ]
+            }
+        )
+    data.write_text(
+        "\n".join(json.dumps(r) for r in rows) + "\n<script>alert('raw-line')</script>\n"
+    )
+    answers = folder / "answers.toml"
+    answers.write_text('task_type = "generation"\nprompt_engineering_tried = true\n')
+    policy = folder / "policy.toml"
+    policy.write_text(
+        '[[rule]]\nid = "hostile-policy"\n'
+        f"reason = {json.dumps(VECTORS[0] + ' ' + VECTORS[4])}\n"
+        f"source = {json.dumps(VECTORS[3])}\n"
+    )
+    output = tmp_path / "hostile.html"
+    result = run_advisor(
+        "report",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(data),
+        "--rules",
+        str(policy),
+        "-o",
+        str(output),
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    html = output.read_text()
+    for raw in ("<script>alert", "<img src=x", "<svg onload", "<iframe", "<b onmouseover"):
+        assert raw not in html  # every vector is escaped
+    assert 'href="javascript:' not in html
+    events = open_report(browser, output)
+    assert_inert(events, output)
+    text = events["text"][0]
+    assert "<script>alert('xss-script')</script>" in text  # shown literally
+    assert "javascript:alert('xss-href')" in text
+    assert str(folder) in text
+
+
+def test_check_lints_recommends_and_reports_in_one_go(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    example = REPO / "examples" / "banking-intents"
+    partial = tmp_path / "partial.toml"
+    partial.write_text('task_type = "classification"\nprompt_engineering_tried = true\n')
+    output = tmp_path / "check.html"
+    result = run_advisor(
+        "check", str(example / "train.csv"), "--answers", str(partial), "-o", str(output), "-q"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No terminal to ask in: using defaults for" in result.stderr
+    assert "Recommendation:" in result.stdout
+    events = open_report(browser, output)
+    assert_inert(events, output)
+    assert "(default)" in events["text"][0]
