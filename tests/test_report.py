@@ -230,3 +230,37 @@ def test_check_lints_recommends_and_reports_in_one_go(browser, tmp_path: Path) -
     events = open_report(browser, output)
     assert_inert(events, output)
     assert "(default)" in events["text"][0]
+
+
+def test_hostile_answers_are_refused_before_any_html(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text(
+        'task_type = "<script>alert(1)</script>"\nbudget = "<img src=x onerror=alert(2)>"\n'
+    )
+    output = tmp_path / "never.html"
+    result = run_advisor("report", "--answers", str(answers), "-o", str(output))
+    assert result.returncode == 2
+    assert "task_type" in result.stderr and "Traceback" not in result.stderr
+    assert not output.exists()
+
+
+def test_heading_levels_never_skip(tmp_path: Path) -> None:
+    import re
+    from itertools import pairwise
+
+    example = REPO / "examples" / "banking-intents"
+    output = tmp_path / "r.html"
+    run_advisor(
+        "report",
+        "--answers",
+        str(example / "usecase.toml"),
+        "--dataset",
+        str(example / "train.csv"),
+        "-o",
+        str(output),
+        "-q",
+    )
+    levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", output.read_text())]
+    assert levels[0] == 1
+    for before, after in pairwise(levels):
+        assert after <= before + 1, levels
