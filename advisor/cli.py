@@ -737,6 +737,84 @@ def check(
     )
 
 
+@cli.command()
+@click.option(
+    "--answers",
+    "answers_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The use case (TOML or .json).",
+)
+@click.option(
+    "--dataset", required=True, type=click.Path(path_type=Path), help="The training data."
+)
+@click.option(
+    "--eval",
+    "eval_path",
+    type=click.Path(path_type=Path),
+    help="Held-out data (default: a seeded, stratified 20% split).",
+)
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="The run folder."
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["classifier", "lora", "export"]),
+    help="Default: chosen from the task (classifier for classification).",
+)
+@click.option(
+    "--force", is_flag=True, help="Train even when the gate refuses (the run records it)."
+)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
+@handle_errors
+def train(
+    answers_path: Path,
+    dataset: Path,
+    eval_path: Path | None,
+    out: Path,
+    backend: str | None,
+    force: bool,
+    seed: int,
+    epochs: int,
+    quiet: bool,
+) -> None:
+    """Train what qualifies and compare it with the baselines on held-out data.
+
+    Refuses (exit 1) unless the recommendation is fine-tuning (or RAG +
+    fine-tuning) and the dataset lints without errors; --force overrides.
+
+    \b
+    Examples:
+      advisor train --answers usecase.toml --dataset train.csv --out runs/intents-v1
+      advisor train --answers usecase.toml --dataset train.csv --eval valid.csv --out runs/v2
+    """
+    from advisor.train.runner import GateRefused, TrainOptions, run_training
+
+    options = TrainOptions(
+        answers=answers_path,
+        dataset=dataset,
+        out=out,
+        eval_path=eval_path,
+        backend=backend,
+        force=force,
+        seed=seed,
+        epochs=epochs,
+        quiet=quiet,
+    )
+    try:
+        metrics = run_training(options, log_echo=lambda line: click.echo(line, err=True))
+    except GateRefused as refusal:
+        click.echo(f"advisor: {refusal}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    lines = [
+        f"{name}: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}"
+        for name, m in metrics["models"].items()
+    ]
+    click.echo("\n".join(lines) + f"\nVerdict: {metrics['verdict']}.\nWrote {out}/metrics.json")
+
+
 @cli.command("rules")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"

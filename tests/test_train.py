@@ -1,0 +1,145 @@
+"""advisor train (classifier backend): the gate, the split, an end-to-end run."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from advisor.train.split import holdout_split
+from tests.conftest import run_advisor
+
+QUALIFYING = (
+    'task_type = "classification"\nlabelled_examples = 64\nexample_quality = "high"\n'
+    "prompt_engineering_tried = true\nprompting_meets_quality_bar = false\n"
+)
+
+
+@pytest.fixture
+def small_banking(shared_data: Path, tmp_path: Path) -> Path:
+    """4 Banking77 intents, 16 examples each (a real subset)."""
+    wanted = ["card_arrival", "pin_blocked", "exchange_rate", "lost_or_stolen_card"]
+    counts: Counter[str] = Counter()
+    rows = []
+    with (shared_data / "banking77" / "train.csv").open(encoding="utf-8") as handle:
+        for text, label in list(csv.reader(handle))[1:]:
+            if label in wanted and counts[label] < 16:
+                rows.append((text, label))
+                counts[label] += 1
+    path = tmp_path / "train.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+def test_split_keeps_duplicate_clusters_together_and_is_stratified() -> None:
+    labels = ["a"] * 20 + ["b"] * 20
+    groups = list(range(40))
+    groups[5] = groups[6] = groups[7] = 5  # a cluster of three "a" examples
+    train, held = holdout_split(labels, groups, fraction=0.25, seed=1)
+    assert set(train).isdisjoint(held) and len(train) + len(held) == 40
+    sides = {5 in held, 6 in held, 7 in held}
+    assert len(sides) == 1  # the whole cluster on one side
+    held_labels = Counter(labels[i] for i in held)
+    assert held_labels["a"] >= 4 and held_labels["b"] >= 4
+    assert holdout_split(labels, groups, fraction=0.25, seed=1) == (train, held)  # seeded
+
+
+def test_gate_refuses_with_reasons(small_banking: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "untried.toml"
+    answers.write_text('task_type = "classification"\nprompt_engineering_tried = false\n')
+    result = run_advisor(
+        "train",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(small_banking),
+        "--out",
+        str(tmp_path / "run"),
+        "-q",
+    )
+    assert result.returncode == 1
+    assert "Not training" in result.stderr and "prompting" in result.stderr
+    assert "--force" in result.stderr
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_unbuilt_backends_say_so(small_banking: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "ok.toml"
+    answers.write_text(QUALIFYING)
+    result = run_advisor(
+        "train",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(small_banking),
+        "--out",
+        str(tmp_path / "run"),
+        "--backend",
+        "lora",
+        "-q",
+    )
+    assert result.returncode == 2 and "not built yet" in result.stderr
+
+
+def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "ok.toml"
+    answers.write_text(QUALIFYING)
+    out = tmp_path / "run"
+    result = run_advisor(
+        "train",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(small_banking),
+        "--out",
+        str(out),
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["forced"] is False and metrics["backend"] == "classifier"
+    assert set(metrics["models"]) == {"fine_tuned", "baseline_frozen", "baseline_zero_shot"}
+    for model in metrics["models"].values():
+        assert 0.0 <= model["accuracy"] <= 1.0 and 0.0 <= model["macro_f1"] <= 1.0
+        low, high = model["ci95"]["accuracy"]
+        assert low <= model["accuracy"] <= high
+    gain_low, gain_high = metrics["accuracy_gain_over_frozen_ci95"]
+    assert metrics["helped"] == (gain_low > 0)
+    assert metrics["verdict"].startswith(
+        "fine-tuning helped"
+        if metrics["helped"]
+        else ("fine-tuning made" if gain_high < 0 else "no measurable")
+    )
+    assert metrics["held_out_examples"] >= 8 and metrics["train_examples"] >= 40
+    assert (out / "model" / "head.json").is_file()
+    assert (out / "model" / "encoder" / "config.json").is_file()
+    card = (out / "README.md").read_text()
+    assert "Verdict" in card and "baseline_zero_shot" in card
+    assert json.loads((out / "config.json").read_text())["recommendation"] == "fine_tune"
+    assert "held-out" in (out / "train.log").read_text()
+
+
+def test_force_is_recorded(small_banking: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "untried.toml"
+    answers.write_text('task_type = "classification"\nprompt_engineering_tried = false\n')
+    out = tmp_path / "forced"
+    result = run_advisor(
+        "train",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(small_banking),
+        "--out",
+        str(out),
+        "--force",
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "metrics.json").read_text())["forced"] is True
+    assert "forced past the gate" in (out / "README.md").read_text()
