@@ -377,13 +377,9 @@ def ask(answers_path: Path | None, output: Path) -> None:
     from advisor.errors import InputError
     from advisor.fsutil import write_atomic
     from advisor.questionnaire import run_questionnaire
-    from advisor.usecase import dump_answers, load_answers
+    from advisor.usecase import dump_answers
 
-    known: dict[str, Any] = {}
-    if answers_path is not None:
-        known = load_answers(answers_path).usecase.model_dump(
-            include=set(_answered_fields(answers_path))
-        )
+    known = known_answers(answers_path)
 
     def read(prompt: str) -> str:
         click.echo(prompt, nl=False)
@@ -398,6 +394,28 @@ def ask(answers_path: Path | None, output: Path) -> None:
     usecase = run_questionnaire(read, click.echo, known)
     write_atomic(output, dump_answers(usecase, output))
     click.echo(f"Wrote {output}. Next: advisor recommend --answers {output}")
+
+
+def policy_paths(rule_paths: tuple[Path, ...]) -> list[Path]:
+    """--rules paths plus `rules` from [tool.advisor] (relative to its pyproject.toml)."""
+    from advisor.config import load_config
+
+    config, config_path = load_config()
+    policy = [Path(p) for p in rule_paths]
+    if config.rules and config_path is not None:
+        policy += [config_path.parent / p for p in config.rules]
+    return policy
+
+
+def known_answers(answers_path: Path | None) -> dict[str, Any]:
+    """Only the answers a file actually gives (not the model's defaults)."""
+    from advisor.usecase import load_answers
+
+    if answers_path is None:
+        return {}
+    return load_answers(answers_path).usecase.model_dump(
+        include=set(_answered_fields(answers_path))
+    )
 
 
 def _answered_fields(path: Path) -> list[str]:
@@ -451,17 +469,12 @@ def recommend(
       advisor recommend --answers usecase.toml --dataset train.jsonl --format json
       advisor recommend --answers usecase.toml --rules company-policy/
     """
-    from advisor.config import load_config
     from advisor.engine import apply_facts, dataset_facts, load_rules
     from advisor.engine import recommend as run_recommend
     from advisor.usecase import load_answers
 
-    config, config_path = load_config()
-    policy = [Path(p) for p in rule_paths]
-    if config.rules and config_path is not None:
-        policy += [config_path.parent / p for p in config.rules]
     loaded = load_answers(answers_path)
-    rules = load_rules(policy)
+    rules = load_rules(policy_paths(rule_paths))
     usecase, facts, notes, measured = loaded.usecase, None, [], {}
     if dataset is not None:
         from advisor.linter.runner import LintOptions, run_lint
@@ -574,18 +587,13 @@ def _write_report(
     answers_path: Path | None,
 ) -> None:
     """Lint, recommend, render: the shared body of `report` and `check`."""
-    from advisor.config import load_config
     from advisor.engine import apply_facts, dataset_facts, load_rules
     from advisor.engine import recommend as run_recommend
     from advisor.fsutil import write_atomic
     from advisor.report import build_report_data, dataset_snippets, render_html
     from advisor.resources import rules_dir
 
-    config, config_path = load_config()
-    policy = [Path(p) for p in rule_paths]
-    if config.rules and config_path is not None:
-        policy += [config_path.parent / p for p in config.rules]
-    rules = load_rules(policy)
+    rules = load_rules(policy_paths(rule_paths))
     usecase, facts, notes, measured, lint = loaded.usecase, None, [], {}, None
     snippets: dict[str, dict[int, str]] = {}
     if dataset is not None:
@@ -704,13 +712,9 @@ def check(
       advisor check train.jsonl --eval valid.jsonl --semantic
     """
     from advisor.questionnaire import run_questionnaire
-    from advisor.usecase import LoadedUseCase, UseCase, is_relevant, load_answers
+    from advisor.usecase import LoadedUseCase, UseCase, is_relevant
 
-    known: dict[str, Any] = {}
-    if answers_path is not None:
-        known = load_answers(answers_path).usecase.model_dump(
-            include=set(_answered_fields(answers_path))
-        )
+    known = known_answers(answers_path)
     if sys.stdin.isatty():
         usecase = run_questionnaire(
             lambda prompt: click.prompt(prompt.rstrip(": "), default="", show_default=False),
