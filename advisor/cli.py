@@ -569,6 +569,12 @@ def _report_options(command: F) -> F:
                 help="Also write every number shown as JSON.",
             ),
             click.option("-q", "--quiet", is_flag=True, help="No progress bars."),
+            click.option(
+                "--run",
+                "run_dir",
+                type=click.Path(path_type=Path, file_okay=False),
+                help="An `advisor train` run folder whose held-out results the report shows.",
+            ),
         ]
     ):
         command = option(command)
@@ -585,12 +591,13 @@ def _write_report(
     json_output: Path | None,
     quiet: bool,
     answers_path: Path | None,
+    run_dir: Path | None = None,
 ) -> None:
     """Lint, recommend, render: the shared body of `report` and `check`."""
     from advisor.engine import apply_facts, dataset_facts, load_rules
     from advisor.engine import recommend as run_recommend
     from advisor.fsutil import write_atomic
-    from advisor.report import build_report_data, dataset_snippets, render_html
+    from advisor.report import build_report_data, dataset_snippets, load_training, render_html
     from advisor.resources import rules_dir
 
     rules = load_rules(policy_paths(rule_paths))
@@ -629,6 +636,7 @@ def _write_report(
         inputs=[(role, Path(path)) for role, path in inputs],
         rule_files=rule_files,
         snippets=snippets,
+        training=load_training(run_dir) if run_dir is not None else None,
     )
     write_atomic(output, render_html(data))
     if json_output is not None:
@@ -660,6 +668,7 @@ def report(
     output: Path,
     json_output: Path | None,
     quiet: bool,
+    run_dir: Path | None,
 ) -> None:
     """Write the HTML recommendation report: one self-contained page to forward.
 
@@ -681,6 +690,7 @@ def report(
         json_output,
         quiet,
         answers_path,
+        run_dir,
     )
 
 
@@ -703,6 +713,7 @@ def check(
     output: Path,
     json_output: Path | None,
     quiet: bool,
+    run_dir: Path | None,
 ) -> None:
     """Ask what is missing, lint, recommend and report, in one go.
 
@@ -737,7 +748,16 @@ def check(
         usecase=usecase, defaulted=defaulted, source=str(answers_path) if answers_path else None
     )
     _write_report(
-        loaded, dataset, eval_path, semantic, rule_paths, output, json_output, quiet, answers_path
+        loaded,
+        dataset,
+        eval_path,
+        semantic,
+        rule_paths,
+        output,
+        json_output,
+        quiet,
+        answers_path,
+        run_dir,
     )
 
 

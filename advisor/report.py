@@ -53,6 +53,7 @@ def build_report_data(
     inputs: list[tuple[str, Path]],
     rule_files: list[Path],
     snippets: dict[str, dict[int, str]] | None = None,
+    training: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as plain data (this is also the JSON twin)."""
     return {
@@ -66,7 +67,7 @@ def build_report_data(
             file: {str(line): text for line, text in lines.items()}
             for file, lines in (snippets or {}).items()
         },
-        "training": None,
+        "training": training,
         "provenance": {
             "inputs": [
                 {"role": role, "file": str(path), "sha256": sha256(path)} for role, path in inputs
@@ -74,6 +75,23 @@ def build_report_data(
             "rule_files": [{"file": str(path), "sha256": sha256(path)} for path in rule_files],
         },
     }
+
+
+def load_training(run: Path) -> dict[str, Any]:
+    """A run folder's metrics.json (the `advisor train` contract), checked."""
+    import json
+
+    from advisor.errors import InputError
+
+    path = Path(run) / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the training metrics ({exc}).") from exc
+    models = metrics.get("models") if isinstance(metrics, dict) else None
+    if not isinstance(models, dict) or "fine_tuned" not in models:
+        raise InputError(f"{path}: not an advisor training run (no models.fine_tuned).")
+    return {"run": str(run), **metrics}
 
 
 def dataset_snippets(path: Path, lines: set[int]) -> dict[int, str]:

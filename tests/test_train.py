@@ -123,6 +123,23 @@ def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     assert "Verdict" in card and "baseline_zero_shot" in card
     assert json.loads((out / "config.json").read_text())["recommendation"] == "fine_tune"
     assert "held-out" in (out / "train.log").read_text()
+    # The report shows the run's held-out results.
+    page = tmp_path / "report.html"
+    shown = run_advisor(
+        "report",
+        "--answers",
+        str(answers),
+        "--dataset",
+        str(small_banking),
+        "--run",
+        str(out),
+        "-o",
+        str(page),
+        "-q",
+    )
+    assert shown.returncode == 0, shown.stderr
+    html = page.read_text()
+    assert metrics["verdict"].capitalize() in html and "baseline_zero_shot" in html
 
 
 def test_force_is_recorded(small_banking: Path, tmp_path: Path) -> None:
@@ -143,3 +160,19 @@ def test_force_is_recorded(small_banking: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "metrics.json").read_text())["forced"] is True
     assert "forced past the gate" in (out / "README.md").read_text()
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    answers = tmp_path / "a.toml"
+    answers.write_text('task_type = "qa"\n')
+    (tmp_path / "notarun").mkdir()
+    result = run_advisor(
+        "report",
+        "--answers",
+        str(answers),
+        "--run",
+        str(tmp_path / "notarun"),
+        "-o",
+        str(tmp_path / "r.html"),
+    )
+    assert result.returncode == 2 and "metrics.json" in result.stderr
