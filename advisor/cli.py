@@ -584,14 +584,15 @@ def _report_options(command: F) -> F:
 def _write_report(
     loaded: Any,
     dataset: Path | None,
+    answers_path: Path | None,
+    *,
     eval_path: Path | None,
     semantic: bool,
     rule_paths: tuple[Path, ...],
     output: Path,
     json_output: Path | None,
     quiet: bool,
-    answers_path: Path | None,
-    run_dir: Path | None = None,
+    run_dir: Path | None,
 ) -> None:
     """Lint, recommend, render: the shared body of `report` and `check`."""
     from advisor.engine import apply_facts, dataset_facts, load_rules
@@ -659,17 +660,7 @@ def _write_report(
 )
 @_report_options
 @handle_errors
-def report(
-    answers_path: Path,
-    dataset: Path | None,
-    eval_path: Path | None,
-    semantic: bool,
-    rule_paths: tuple[Path, ...],
-    output: Path,
-    json_output: Path | None,
-    quiet: bool,
-    run_dir: Path | None,
-) -> None:
+def report(answers_path: Path, dataset: Path | None, **shared: Any) -> None:
     """Write the HTML recommendation report: one self-contained page to forward.
 
     \b
@@ -680,18 +671,7 @@ def report(
     """
     from advisor.usecase import load_answers
 
-    _write_report(
-        load_answers(answers_path),
-        dataset,
-        eval_path,
-        semantic,
-        rule_paths,
-        output,
-        json_output,
-        quiet,
-        answers_path,
-        run_dir,
-    )
+    _write_report(load_answers(answers_path), dataset, answers_path, **shared)
 
 
 @cli.command()
@@ -704,17 +684,7 @@ def report(
 )
 @_report_options
 @handle_errors
-def check(
-    dataset: Path,
-    answers_path: Path | None,
-    eval_path: Path | None,
-    semantic: bool,
-    rule_paths: tuple[Path, ...],
-    output: Path,
-    json_output: Path | None,
-    quiet: bool,
-    run_dir: Path | None,
-) -> None:
+def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
     """Ask what is missing, lint, recommend and report, in one go.
 
     \b
@@ -747,18 +717,7 @@ def check(
     loaded = LoadedUseCase(
         usecase=usecase, defaulted=defaulted, source=str(answers_path) if answers_path else None
     )
-    _write_report(
-        loaded,
-        dataset,
-        eval_path,
-        semantic,
-        rule_paths,
-        output,
-        json_output,
-        quiet,
-        answers_path,
-        run_dir,
-    )
+    _write_report(loaded, dataset, answers_path, **shared)
 
 
 @cli.command()

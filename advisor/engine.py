@@ -11,7 +11,6 @@ changes to the answers that would change the advice.
 from __future__ import annotations
 
 import itertools
-import tomllib
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from advisor import conditions
 from advisor.errors import RuleFileError
-from advisor.resources import rules_dir
+from advisor.resources import read_rule_file, rules_dir
 from advisor.usecase import UseCase
 
 STRATEGIES = ("prompting", "rag", "fine_tune", "rag_and_fine_tune")
@@ -89,10 +88,7 @@ def load_rules(extra_dirs: list[Path] | None = None) -> list[StrategyRule]:
     seen: dict[str, str] = {}
     types = field_types()
     for path in files:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise RuleFileError(f"{path}: cannot read strategy rules: {exc}") from exc
+        data = read_rule_file(path, "strategy rules")
         entries = data.get("rule")
         if not isinstance(entries, list) or set(data) - {"rule"}:
             raise RuleFileError(f"{path}: expected only [[rule]] tables.")

@@ -8,7 +8,9 @@ them up in one place keeps every loader agnostic of how advisor was installed.
 from __future__ import annotations
 
 import importlib.util
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from advisor.errors import RuleFileError
 
@@ -38,3 +40,11 @@ def rules_dir() -> Path:
 def reports_dir() -> Path:
     """The folder holding the bundled report templates and CSS."""
     return _package_dir("advisor._reports", "reports")
+
+
+def read_rule_file(path: Path, what: str) -> dict[str, Any]:
+    """Parse one TOML data file; unreadable or malformed is a RuleFileError naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RuleFileError(f"{path}: cannot read {what}: {exc}") from exc

@@ -15,7 +15,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import RuleFileError, UsageError
-from advisor.resources import rules_dir
+from advisor.resources import read_rule_file, rules_dir
 
 # tiktoken's own download address for each encoding and the SHA-256 it expects;
 # tiktoken keys its cache by the SHA-1 of the address.
@@ -141,10 +140,7 @@ class Providers(BaseModel):
 def load_providers(path: Path | None = None) -> Providers:
     """Read and validate providers.toml; a malformed file names itself and the entry."""
     path = path or rules_dir() / "providers.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RuleFileError(f"{path}: cannot read provider data: {exc}") from exc
+    data = read_rule_file(path, "provider data")
     for key, entry in data.get("models", {}).items():
         if isinstance(entry, dict):
             entry.setdefault("name", key)

@@ -18,6 +18,13 @@ QUALIFYING = (
 )
 
 
+def train(answers: Path, data: Path, out: str, *extra: str):  # type: ignore[no-untyped-def]
+    """`advisor train` through the console script, quietly."""
+    return run_advisor(
+        "train", "--answers", str(answers), "--dataset", str(data), "--out", out, *extra, "-q"
+    )
+
+
 @pytest.fixture
 def small_banking(shared_data: Path, tmp_path: Path) -> Path:
     """4 Banking77 intents, 16 examples each (a real subset)."""
@@ -53,16 +60,7 @@ def test_split_keeps_duplicate_clusters_together_and_is_stratified() -> None:
 def test_gate_refuses_with_reasons(small_banking: Path, tmp_path: Path) -> None:
     answers = tmp_path / "untried.toml"
     answers.write_text('task_type = "classification"\nprompt_engineering_tried = false\n')
-    result = run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(small_banking),
-        "--out",
-        str(tmp_path / "run"),
-        "-q",
-    )
+    result = train(answers, small_banking, str(tmp_path / "run"))
     assert result.returncode == 1
     assert "Not training" in result.stderr and "prompting" in result.stderr
     assert "--force" in result.stderr
@@ -72,18 +70,7 @@ def test_gate_refuses_with_reasons(small_banking: Path, tmp_path: Path) -> None:
 def test_unbuilt_backends_say_so(small_banking: Path, tmp_path: Path) -> None:
     answers = tmp_path / "ok.toml"
     answers.write_text(QUALIFYING)
-    result = run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(small_banking),
-        "--out",
-        str(tmp_path / "run"),
-        "--backend",
-        "lora",
-        "-q",
-    )
+    result = train(answers, small_banking, str(tmp_path / "run"), "--backend", "lora")
     assert result.returncode == 2 and "not built yet" in result.stderr
 
 
@@ -91,16 +78,7 @@ def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     answers = tmp_path / "ok.toml"
     answers.write_text(QUALIFYING)
     out = tmp_path / "run"
-    result = run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(small_banking),
-        "--out",
-        str(out),
-        "-q",
-    )
+    result = train(answers, small_banking, str(out))
     assert result.returncode == 0, result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["forced"] is False and metrics["backend"] == "classifier"
@@ -146,17 +124,7 @@ def test_force_is_recorded(small_banking: Path, tmp_path: Path) -> None:
     answers = tmp_path / "untried.toml"
     answers.write_text('task_type = "classification"\nprompt_engineering_tried = false\n')
     out = tmp_path / "forced"
-    result = run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(small_banking),
-        "--out",
-        str(out),
-        "--force",
-        "-q",
-    )
+    result = train(answers, small_banking, str(out), "--force")
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "metrics.json").read_text())["forced"] is True
     assert "forced past the gate" in (out / "README.md").read_text()

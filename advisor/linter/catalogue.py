@@ -8,7 +8,6 @@ code: a test checks that every code the checks emit has an entry and vice versa.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import RuleFileError, UsageError
-from advisor.resources import rules_dir
+from advisor.resources import read_rule_file, rules_dir
 
 FAMILIES = {
     "F": "format",
@@ -88,10 +87,7 @@ class Catalogue(BaseModel):
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Load and validate the catalogue; errors name the file and the rule."""
     path = path or rules_dir() / "lint_rules.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise RuleFileError(f"{path}: cannot read the lint rule catalogue: {exc}") from exc
+    data = read_rule_file(path, "the lint rule catalogue")
     try:
         thresholds = Thresholds.model_validate(data.pop("thresholds", {}))
     except ValidationError as exc:
