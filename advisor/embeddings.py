@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,20 +205,13 @@ def _encode_batches(embedder: Embedder, texts: list[str], progress: bool) -> lis
 
 def _progress(total: int) -> Callable[..., None]:
     """A one-line progress bar with rate and ETA on standard error."""
-    started = time.perf_counter()
+    from advisor.progress import ProgressBar
+
+    bar = ProgressBar("embedding", total, "texts")
 
     def report(done_count: int, done: bool = False) -> None:
-        elapsed = time.perf_counter() - started
-        rate = done_count / elapsed if elapsed > 0 else 0.0
-        eta = (total - done_count) / rate if rate > 0 else 0.0
-        width = 30
-        filled = int(width * done_count / max(total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(
-            f"\rembedding [{bar}] {done_count}/{total} texts, {rate:.0f}/s, ETA {eta:.0f}s"
-        )
+        bar.update(done_count)
         if done:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            bar.close()
 
     return report

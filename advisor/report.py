@@ -89,9 +89,25 @@ def load_training(run: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read the training metrics ({exc}).") from exc
     models = metrics.get("models") if isinstance(metrics, dict) else None
-    if not isinstance(models, dict) or "fine_tuned" not in models:
+    exported = isinstance(metrics, dict) and isinstance(metrics.get("export"), dict)
+    if not isinstance(models, dict) or ("fine_tuned" not in models and not exported):
         raise InputError(f"{path}: not an advisor training run (no models.fine_tuned).")
-    return {"run": str(run), **metrics}
+    return {"run": str(run), **metrics, "columns": training_columns(metrics)}
+
+
+def training_columns(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Which held-out numbers the report's table shows for this backend."""
+    if metrics.get("backend") == "lora":
+        task = metrics.get("task_metric", "chrf")
+        return [
+            {"key": "loss", "label": "Held-out loss", "ci": False},
+            {"key": "perplexity", "label": "Perplexity", "ci": False},
+            {"key": task, "label": "Exact match" if task == "exact_match" else "chrF", "ci": True},
+        ]
+    return [
+        {"key": "accuracy", "label": "Accuracy", "ci": True},
+        {"key": "macro_f1", "label": "Macro-F1", "ci": True},
+    ]
 
 
 def dataset_snippets(path: Path, lines: set[int]) -> dict[int, str]:

@@ -312,8 +312,8 @@ def load_encoder(model: ModelProfile) -> Encoder:
         )
     if not model.exact_tokenizer and note is None:
         note = (
-            f"{model.name} has no public tokenizer; token counts use {loaded[1]} and are "
-            "an approximation."
+            f"{model.name} is not counted with its own tokenizer here; token counts use "
+            f"{loaded[1]} and are an approximation."
         )
     return Encoder(loaded[1], loaded[0], note)
 

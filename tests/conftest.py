@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,14 +37,34 @@ def advisor_executable() -> list[str]:
 
 
 def run_advisor(
-    *args: str, cwd: Path | None = None, input: str | None = None
+    *args: str,
+    cwd: Path | None = None,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `advisor` console script in a subprocess."""
+    """Run the real `advisor` console script in a subprocess (``env`` adds variables)."""
     return subprocess.run(
         [*advisor_executable(), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         input=input,
-        timeout=300,
+        timeout=600,
+        env={**os.environ, **env} if env else None,
     )
+
+
+def interrupt_when(
+    args: list[str], ready: Callable[[], bool], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Start `advisor ARGS`, send it SIGINT (Ctrl-C) once ``ready()`` holds, and wait."""
+    process = subprocess.Popen(
+        [*advisor_executable(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + timeout
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.train.split import holdout_split
-from tests.conftest import run_advisor
+from tests.conftest import interrupt_when, run_advisor
 
 QUALIFYING = (
     'task_type = "classification"\nlabelled_examples = 64\nexample_quality = "high"\n'
@@ -67,13 +67,6 @@ def test_gate_refuses_with_reasons(small_banking: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
-def test_unbuilt_backends_say_so(small_banking: Path, tmp_path: Path) -> None:
-    answers = tmp_path / "ok.toml"
-    answers.write_text(QUALIFYING)
-    result = train(answers, small_banking, str(tmp_path / "run"), "--backend", "lora")
-    assert result.returncode == 2 and "not built yet" in result.stderr
-
-
 def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     answers = tmp_path / "ok.toml"
     answers.write_text(QUALIFYING)
@@ -118,6 +111,33 @@ def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     html = page.read_text()
     assert metrics["verdict"].capitalize() in html and "baseline_zero_shot" in html
+
+
+def test_interrupted_classifier_run_resumes_to_the_same_result(
+    small_banking: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C mid-training saves a checkpoint; --resume finishes the same run: the
+    resumed model's held-out results equal an uninterrupted run's."""
+    answers = tmp_path / "ok.toml"
+    answers.write_text(QUALIFYING)
+    whole = tmp_path / "whole"
+    assert train(answers, small_banking, str(whole), "--save-every", "3").returncode == 0
+    out = tmp_path / "cut"
+    args = ["train", "--answers", str(answers), "--dataset", str(small_banking)]
+    args += ["--out", str(out), "--save-every", "3", "-q"]
+    stopped = interrupt_when(args, lambda: (out / "checkpoints" / "step-3").is_dir())
+    assert stopped.returncode == 130, stopped.stderr
+    assert "--resume" in stopped.stderr and not (out / "metrics.json").exists()
+    again = train(answers, small_banking, str(out))
+    assert again.returncode == 2 and "--resume" in again.stderr  # never overwrites a run
+    resumed = train(answers, small_banking, str(out), "--save-every", "3", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    first = json.loads((whole / "metrics.json").read_text())
+    second = json.loads((out / "metrics.json").read_text())
+    assert second["models"] == first["models"]
+    assert second["training"]["steps"] == first["training"]["steps"]
+    assert not (out / "checkpoints").exists()  # removed once the run is complete
+    assert "resumed contrastive fine-tuning at step" in (out / "train.log").read_text()
 
 
 def test_force_is_recorded(small_banking: Path, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ RAW_TEXT = "text"
 CLASSIFICATION_FORMAT = "classification"
 DPO = "preference-dpo"
 KTO = "preference-kto"
+GEMINI = "gemini-contents"
 
 FORMATS = (
     CHAT,
@@ -42,6 +43,7 @@ FORMATS = (
     CLASSIFICATION_FORMAT,
     DPO,
     KTO,
+    GEMINI,
 )
 PREFERENCE_FORMATS = (DPO, KTO)
 
@@ -77,6 +79,9 @@ SHAREGPT_TOP_KEYS = {"conversations", "system", "tools", "id", "images", "videos
 ALPACA_KEYS = {"instruction", "input", "output", "system", "history", "id", "text", "category"}
 SELF_INSTRUCT_KEYS = {"id", "name", "instruction", "instances", "is_classification"}
 PROMPT_COMPLETION_KEYS = {"prompt", "completion", "id", "metadata"}
+# Vertex AI / Gemini supervised tuning: {"systemInstruction": {...}, "contents": [...]}.
+GEMINI_TOP_KEYS = {"contents", "systemInstruction", "system_instruction"}
+GEMINI_ROLES = {"user": "user", "model": "assistant"}
 
 TEXT_COLUMN_NAMES = (
     "text",
@@ -133,6 +138,8 @@ def record_format(record: Any) -> str | None:
         if kto_label:
             return KTO
         return CHAT if has("messages") else SHAREGPT
+    if has("contents"):
+        return GEMINI
     if has("input") and (has("preferred_output") or has("non_preferred_output")):
         return DPO
     if has("prompt") and is_preference:
@@ -945,7 +952,92 @@ def _from_preference(record: dict[str, Any], line: int) -> list[Example]:
     return [example]
 
 
+def _gemini_parts(
+    raw: Any, where: str, path: tuple[Any, ...], example: Example
+) -> tuple[str, bool]:
+    """Text of a Gemini ``parts`` list; non-text parts (fileData, inlineData) add none."""
+    if not isinstance(raw, list) or not raw:
+        example.problems.append(
+            Problem("F007", example.line, f"{where}.parts must be a non-empty list.", where)
+        )
+        return "", False
+    pieces = []
+    for index, part in enumerate(raw):
+        if not isinstance(part, dict):
+            example.problems.append(
+                Problem("F007", example.line, f"{where}.parts[{index}] is not an object.", where)
+            )
+            continue
+        if "text" in part:
+            if not isinstance(part["text"], str):
+                example.problems.append(
+                    Problem("F007", example.line, f"{where}.parts[{index}].text is not a string.")
+                )
+                continue
+            pieces.append(part["text"])
+            example.text_fields.append(((*path, "parts", index, "text"), part["text"]))
+    return "".join(pieces), True
+
+
+def _from_gemini(record: dict[str, Any], line: int) -> list[Example]:
+    """Vertex AI Gemini tuning records: ``contents`` of user/model turns made of parts."""
+    example = _new(line, GEMINI, SFT, record)
+    extra = _unknown_keys(record, GEMINI_TOP_KEYS)
+    if extra:
+        example.problems.append(
+            Problem(
+                "F005",
+                line,
+                f"Unknown top-level key(s) {', '.join(map(repr, extra))}; Gemini tuning "
+                "examples hold `contents` and optionally `systemInstruction`.",
+            )
+        )
+    messages: list[Message] = []
+    system_key = "systemInstruction" if "systemInstruction" in record else "system_instruction"
+    system = record.get(system_key)
+    if system is not None:
+        if isinstance(system, dict):
+            text, _ = _gemini_parts(system.get("parts"), system_key, (system_key,), example)
+            messages.append(Message("system", text, has_text(text)))
+        else:
+            example.problems.append(
+                Problem("F007", line, f"`{system_key}` must be an object with `parts`.")
+            )
+    contents = record.get("contents")
+    if not isinstance(contents, list) or not contents:
+        example.problems.append(
+            Problem("F007", line, "`contents` must be a non-empty list of turns.", "contents")
+        )
+        contents = []
+    for index, turn in enumerate(contents):
+        where = f"contents[{index}]"
+        if not isinstance(turn, dict):
+            example.problems.append(Problem("F007", line, f"{where} is not an object.", where))
+            continue
+        role = turn.get("role")
+        if role not in GEMINI_ROLES:
+            example.problems.append(
+                Problem(
+                    "F006",
+                    line,
+                    f"{where} has role {role!r}; Gemini turns are 'user' or 'model'.",
+                    f"{where}.role",
+                )
+            )
+            continue
+        text, _ = _gemini_parts(turn.get("parts"), where, ("contents", index), example)
+        if not has_text(text):
+            example.problems.append(
+                Problem("F012", line, f"{where} ({role}) has empty content.", f"{where}.parts")
+            )
+        messages.append(Message(GEMINI_ROLES[role], text, has_text(text)))
+    example.messages = messages
+    check_conversation(example)
+    return [example]
+
+
 NORMALISERS: dict[str, Callable[[dict[str, Any], int], list[Example]]] = {
+    GEMINI: _from_gemini,
     CHAT: _from_chat,
     SHAREGPT: _from_sharegpt,
     ALPACA: _from_alpaca,

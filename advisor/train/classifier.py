@@ -17,12 +17,22 @@ from __future__ import annotations
 
 import copy
 import random
-import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from advisor.progress import ProgressBar
+from advisor.train.checkpoint import (
+    Interrupted,
+    StopFlag,
+    latest_checkpoint,
+    restore_rng_state,
+    rng_state,
+    save_checkpoint,
+)
 
 Log = Callable[[str], None]
 
@@ -115,8 +125,16 @@ def fine_tune_encoder(
     learning_rate: float,
     progress: bool,
     log: Log,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    save_every: int = 50,
 ) -> tuple[Any, dict[str, Any]]:
-    """Contrastive fine-tuning (cosine-similarity loss on sampled pairs) of a copy."""
+    """Contrastive fine-tuning (cosine-similarity loss on sampled pairs) of a copy.
+
+    With ``run_dir``, a checkpoint is saved every ``save_every`` steps and when a
+    signal stops the loop; ``resume`` continues from the newest one. The pairs are
+    a function of the seed, so a resumed run takes exactly the batches it missed.
+    """
     import torch
 
     torch.manual_seed(seed)
@@ -125,14 +143,37 @@ def fine_tune_encoder(
     tuned.train()
     optimiser = torch.optim.AdamW(tuned.parameters(), lr=learning_rate)
     pairs = _pairs(labels, pairs_per_example, rng)
-    steps = epochs * ((len(pairs) + batch_size - 1) // batch_size)
-    started = time.perf_counter()
+    per_epoch = (len(pairs) + batch_size - 1) // batch_size
+    steps = epochs * per_epoch
     step = 0
     losses: list[float] = []
-    for _ in range(epochs):
-        for start in range(0, len(pairs), batch_size):
+    found = latest_checkpoint(run_dir) if (run_dir is not None and resume) else None
+    if found is not None:
+        folder, state = found
+        step, losses = state["step"], state["losses"]
+        tuned.load_state_dict(torch.load(folder / "encoder.pt"))
+        optimiser.load_state_dict(torch.load(folder / "optimiser.pt"))
+        restore_rng_state(torch.load(folder / "rng.pt", weights_only=False))
+        log(f"resumed contrastive fine-tuning at step {step} of {steps}")
+
+    def checkpoint() -> None:
+        if run_dir is None:
+            return
+
+        def write(folder: Path) -> None:
+            torch.save(tuned.state_dict(), folder / "encoder.pt")
+            torch.save(optimiser.state_dict(), folder / "optimiser.pt")
+            torch.save(rng_state(), folder / "rng.pt")
+
+        save_checkpoint(run_dir, step, {"losses": losses, "total_steps": steps}, write)
+
+    started = time.perf_counter()
+    bar = ProgressBar("fine-tuning", steps, "steps", enabled=progress, start=step)
+    prepare = getattr(tuned, "preprocess", None) or tuned.tokenize
+    with StopFlag() as stop:
+        while step < steps:
+            start = (step % per_epoch) * batch_size
             batch = pairs[start : start + batch_size]
-            prepare = getattr(tuned, "preprocess", None) or tuned.tokenize
             left = prepare([texts[i] for i, _, _ in batch])
             right = prepare([texts[j] for _, j, _ in batch])
             target = torch.tensor([t for _, _, t in batch], dtype=torch.float32)
@@ -144,16 +185,18 @@ def fine_tune_encoder(
             optimiser.step()
             losses.append(float(loss.detach()))
             step += 1
-            if progress:
-                elapsed = time.perf_counter() - started
-                eta = elapsed / step * (steps - step)
-                recent = np.mean(losses[-20:])
-                sys.stderr.write(
-                    f"\rfine-tuning [{step}/{steps}] loss {recent:.4f}, ETA {eta:.0f}s"
+            bar.update(step, note=f"loss {np.mean(losses[-20:]):.4f}")
+            interrupted = stop.raised is not None
+            periodic = bool(save_every) and step % save_every == 0
+            if interrupted or (periodic and step < steps):
+                checkpoint()
+            if interrupted:
+                bar.close()
+                raise Interrupted(
+                    f"Interrupted at step {step} of {steps}; checkpoint saved. "
+                    "Continue with the same command and --resume."
                 )
-                sys.stderr.flush()
-    if progress:
-        sys.stderr.write("\n")
+    bar.close()
     tuned.eval()
     seconds = round(time.perf_counter() - started, 1)
     final = round(float(np.mean(losses[-20:])), 4) if losses else None
@@ -175,6 +218,9 @@ def run_classifier(
     learning_rate: float = 2e-5,
     progress: bool = True,
     log: Log = lambda _: None,
+    run_dir: Path | None = None,
+    resume: bool = False,
+    save_every: int = 50,
 ) -> tuple[dict[str, Any], Any, Any]:
     """Train and evaluate; returns (metrics, fine-tuned model, its head)."""
     model = embedder.model
@@ -206,6 +252,9 @@ def run_classifier(
         learning_rate=learning_rate,
         progress=progress,
         log=log,
+        run_dir=run_dir,
+        resume=resume,
+        save_every=save_every,
     )
     tuned_head = _head(encode(tuned, train_texts), train_labels, seed)
     predictions["fine_tuned"] = list(tuned_head.predict(encode(tuned, test_texts)))

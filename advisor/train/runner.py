@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from advisor import __version__
+from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import write_atomic
+from advisor.train.cards import model_card
+from advisor.train.checkpoint import remove_checkpoints
 
 QUALIFYING = ("fine_tune", "rag_and_fine_tune")
 
@@ -37,6 +43,26 @@ class TrainOptions:
     seed: int = 13
     epochs: int = 1
     quiet: bool = False
+    resume: bool = False
+    # lora
+    base_model: str | None = None
+    max_steps: int | None = None
+    learning_rate: float | None = None
+    batch_size: int = 8
+    max_length: int = 512
+    lora_rank: int = 8
+    save_every: int = 25
+    few_shot: int = 3
+    system_prompt: str | None = None
+    max_eval: int = 200
+    # export
+    providers: tuple[str, ...] = ("openai", "together", "mistral", "vertex")
+    model: str | None = None
+    submit: str | None = None
+
+
+# What must match for --resume to continue a run rather than start another.
+RESUME_KEYS = ("backend", "dataset", "eval", "seed", "epochs", "settings")
 
 
 def gate(recommendation: Any, lint_errors: list[str]) -> list[str]:
@@ -57,14 +83,45 @@ def gate(recommendation: Any, lint_errors: list[str]) -> list[str]:
     return reasons
 
 
+def is_main_process() -> bool:
+    """False in the extra processes of ``accelerate launch``/``torchrun``: only the
+    first one writes the run folder and prints."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[str, Any] | None:
+    """Never overwrite a run: a folder holding one needs --resume, and must match."""
+    existing_file = out / "config.json"
+    if not existing_file.is_file():
+        if resume and out.exists() and any(out.iterdir()):
+            raise UsageError(f"{out} holds no advisor run (no config.json); nothing to resume.")
+        return None
+    if not resume:
+        raise UsageError(
+            f"{out} already holds a run; continue it with --resume or choose another --out "
+            "(advisor never overwrites a run)."
+        )
+    existing = json.loads(existing_file.read_text(encoding="utf-8"))
+    changed = [k for k in RESUME_KEYS if existing.get(k) != config.get(k)]
+    if changed:
+        raise UsageError(
+            f"--resume: {out} was started with different {', '.join(changed)}; "
+            "rerun with the original options or choose another --out."
+        )
+    return existing
+
+
 def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
     from advisor.engine import apply_facts, dataset_facts, load_rules, recommend
     from advisor.linter.runner import LintOptions, run_lint
     from advisor.usecase import load_answers
 
+    main = is_main_process()
     loaded = load_answers(options.answers)
     lint_run = run_lint(
-        [options.dataset], LintOptions(quiet=options.quiet), eval_path=options.eval_path
+        [options.dataset],
+        LintOptions(quiet=options.quiet or not main),
+        eval_path=options.eval_path,
     )
     report = lint_run.report()
     usecase, _, _ = apply_facts(loaded.usecase, dataset_facts(report))
@@ -74,21 +131,8 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
     if reasons and not options.force:
         raise GateRefused("Not training: " + "; ".join(reasons) + ". Use --force to train anyway.")
     backend = options.backend or ("classifier" if usecase.task_type == "classification" else "lora")
-    if backend != "classifier":
-        raise UsageError(
-            f"The {backend} backend is not built yet; only --backend classifier (classification "
-            "data) trains today."
-        )
-    options.out.mkdir(parents=True, exist_ok=True)
-    log_lines: list[str] = []
-
-    def log(line: str) -> None:
-        stamped = f"{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')} {line}"
-        log_lines.append(stamped)
-        write_atomic(options.out / "train.log", "\n".join(log_lines) + "\n")
-        if not options.quiet:
-            log_echo(line)
-
+    if options.submit and backend != "export":
+        raise UsageError("--submit goes with --backend export.")
     config = {
         "advisor_version": __version__,
         "backend": backend,
@@ -100,16 +144,94 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         "seed": options.seed,
         "epochs": options.epochs,
         "recommendation": recommendation.primary,
+        "settings": _settings(options, backend),
     }
-    write_atomic(options.out / "config.json", json.dumps(config, indent=2) + "\n")
+    previous = _check_run_folder(options.out, config, options.resume)
+    if previous is not None and (options.out / "metrics.json").is_file():
+        if main:
+            log_echo(f"{options.out} is already complete; nothing to resume.")
+        return json.loads((options.out / "metrics.json").read_text(encoding="utf-8"))
+    options.out.mkdir(parents=True, exist_ok=True)
+    log_lines: list[str] = []
+    log_file = options.out / "train.log"
+    if previous is not None and log_file.is_file():
+        log_lines = log_file.read_text(encoding="utf-8").splitlines()
+
+    def log(line: str) -> None:
+        if not main:
+            return
+        stamped = f"{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')} {line}"
+        log_lines.append(stamped)
+        write_atomic(log_file, "\n".join(log_lines) + "\n")
+        if not options.quiet:
+            log_echo(line)
+
+    if main and previous is None:
+        write_atomic(options.out / "config.json", json.dumps(config, indent=2) + "\n")
+    if previous is not None:
+        log("--resume: continuing the run")
     if reasons:
         log("FORCED past the gate: " + "; ".join(reasons))
+    if backend == "classifier":
+        body = _train_classifier(options, report, log)
+    else:
+        body = _train_generative(options, report, backend, log)
+    metrics = {"forced": config["forced"], "backend": backend, **body}
+    if main:
+        write_atomic(options.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+        write_atomic(options.out / "README.md", model_card(config, metrics))
+        remove_checkpoints(options.out)
+        log(metrics["verdict"])
+    return metrics
+
+
+def _settings(options: TrainOptions, backend: str) -> dict[str, Any]:
+    """The backend's own options, recorded in config.json (and compared on --resume)."""
+    if backend == "lora":
+        return asdict(_lora_settings(options))
+    if backend == "export":
+        return {
+            "providers": list(options.providers),
+            "model": options.model,
+            "system_prompt": options.system_prompt,
+        }
+    return {"save_every": options.save_every}
+
+
+def _lora_settings(options: TrainOptions) -> Any:
+    from advisor.train.lora import LoraSettings
+
+    defaults = LoraSettings()
+    return LoraSettings(
+        base_model=options.base_model,
+        max_length=options.max_length,
+        batch_size=options.batch_size,
+        learning_rate=options.learning_rate or defaults.learning_rate,
+        rank=options.lora_rank,
+        alpha=options.lora_rank * 2,
+        epochs=options.epochs,
+        max_steps=options.max_steps,
+        save_every=options.save_every,
+        few_shot=options.few_shot,
+        system_prompt=options.system_prompt,
+        seed=options.seed,
+    )
+
+
+def _split_note(options: TrainOptions) -> dict[str, Any]:
+    if options.eval_path is not None:
+        return {"kind": "given", "eval_file": str(options.eval_path)}
+    return {
+        "kind": "held-out 20%, stratified, duplicate clusters on one side",
+        "seed": options.seed,
+    }
+
+
+def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str, Any]:
     texts, labels, groups = _examples(options.dataset, report)
     if options.eval_path is not None:
         test_texts, test_labels, _ = _examples(options.eval_path, None)
-        train_index = list(range(len(texts)))
         train_texts, train_labels = texts, labels
-        split = {"kind": "given", "eval_file": str(options.eval_path)}
     else:
         from advisor.train.split import holdout_split
 
@@ -118,10 +240,7 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         train_labels = [labels[i] for i in train_index]
         test_texts = [texts[i] for i in test_index]
         test_labels = [labels[i] for i in test_index]
-        split = {
-            "kind": "held-out 20%, stratified, duplicate clusters on one side",
-            "seed": options.seed,
-        }
+    split = _split_note(options)
     log(f"{len(train_texts)} training and {len(test_texts)} held-out examples ({split['kind']})")
     from advisor.embeddings import load_embedder
     from advisor.train.classifier import run_classifier
@@ -136,8 +255,11 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         epochs=options.epochs,
         progress=not options.quiet,
         log=log,
+        run_dir=options.out,
+        resume=options.resume,
+        save_every=options.save_every,
     )
-    tuned.save(str(options.out / "model" / "encoder"))
+    _save_encoder(tuned, options.out / "model" / "encoder")
     write_atomic(
         options.out / "model" / "head.json",
         json.dumps(
@@ -148,21 +270,88 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
             }
         ),
     )
-    metrics = {
-        "forced": config["forced"],
-        "backend": backend,
-        "split": split,
-        **metrics_body,
-    }
-    write_atomic(options.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    write_atomic(options.out / "README.md", _model_card(config, metrics))
-    log(metrics["verdict"])
-    return metrics
+    return {"split": split, **metrics_body}
 
 
-def _examples(path: Path, report: Any) -> tuple[list[str], list[str], list[int]]:
-    """Texts, labels and duplicate-cluster groups of a classification file."""
-    from advisor.datasets import open_dataset
+def _save_encoder(model: Any, folder: Path) -> None:
+    """sentence-transformers writes file by file; stage it and rename it into place."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".encoder.", dir=folder.parent))
+    try:
+        model.save(str(staging))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any) -> dict[str, Any]:
+    """lora and export: conversations (classification rows become label answers)."""
+    import random
+
+    examples, groups = _sft_examples(options.dataset, report)
+    if options.eval_path is not None:
+        held, _ = _sft_examples(options.eval_path, None)
+        train = examples
+    else:
+        from advisor.train.split import holdout_split
+
+        labels = [e.label or "" for e in examples]
+        train_index, test_index = holdout_split(labels, groups, seed=options.seed)
+        train = [examples[i] for i in train_index]
+        held = [examples[i] for i in test_index]
+    split = _split_note(options)
+    if backend == "export":
+        from advisor.train.export import run_export
+
+        log(f"{len(train)} training and {len(held)} validation examples ({split['kind']})")
+        body = run_export(
+            options.out,
+            train,
+            held,
+            list(options.providers),
+            model=options.model,
+            system_prompt=options.system_prompt,
+            log=log,
+        )
+        if options.submit == "openai" and "openai" in body["export"]:
+            from advisor.train.submit import submit_openai
+
+            body["submission"] = submit_openai(
+                options.out / "export" / "openai", body["export"]["openai"], log
+            )
+        return {"split": split, **body}
+    evaluated = held
+    if len(held) > options.max_eval:
+        evaluated = random.Random(options.seed).sample(held, options.max_eval)
+        evaluated.sort(key=lambda e: e.line)
+    log(
+        f"{len(train)} training and {len(held)} held-out examples ({split['kind']})"
+        + (
+            f"; evaluating a seeded sample of {len(evaluated)}"
+            if len(evaluated) < len(held)
+            else ""
+        )
+    )
+    from advisor.train.lora import run_lora
+
+    body = run_lora(
+        options.out,
+        train,
+        evaluated,
+        _lora_settings(options),
+        resume=options.resume,
+        progress=not options.quiet,
+        log=log,
+        dataset_label=str(options.dataset),
+    )
+    return {"split": {**split, "evaluated": len(evaluated)}, **body}
+
+
+def _duplicate_groups(path: Path, report: Any) -> dict[int, int]:
+    """Line -> keeper line of its duplicate cluster (exact, near or semantic)."""
     from advisor.linter.clusters import build_clusters
 
     keeper_of: dict[int, int] = {}
@@ -171,6 +360,44 @@ def _examples(path: Path, report: Any) -> tuple[list[str], list[str], list[int]]
         for cluster in clusters:
             for member in cluster.members:
                 keeper_of[member.line] = cluster.keeper.line
+    return keeper_of
+
+
+def _sft_examples(path: Path, report: Any) -> tuple[list[Example], list[int]]:
+    """Valid conversations (or labelled rows) and their duplicate-cluster groups."""
+    from advisor.datasets import open_dataset
+    from advisor.datasets.model import CLASSIFICATION, SFT, Message
+
+    keeper_of = _duplicate_groups(path, report)
+    examples, groups = [], []
+    kinds = set()
+    for example in open_dataset(path).examples():
+        kinds.add(example.kind)
+        if not example.valid:
+            continue
+        if example.kind == CLASSIFICATION and example.label is not None and example.messages:
+            example.messages = [
+                Message("user", example.messages[0].content),
+                Message("assistant", example.label),
+            ]
+        elif example.kind != SFT:
+            continue
+        examples.append(example)
+        groups.append(keeper_of.get(example.line, example.line))
+    if not examples:
+        found = ", ".join(sorted(kinds)) or "nothing readable"
+        raise UsageError(
+            f"{path}: no valid conversations to train on (found {found}); the lora and export "
+            "backends take chat, instruction or prompt/completion data, or labelled rows."
+        )
+    return examples, groups
+
+
+def _examples(path: Path, report: Any) -> tuple[list[str], list[str], list[int]]:
+    """Texts, labels and duplicate-cluster groups of a classification file."""
+    from advisor.datasets import open_dataset
+
+    keeper_of = _duplicate_groups(path, report)
     texts, labels, groups = [], [], []
     for example in open_dataset(path).examples():
         if not example.valid or example.label is None or not example.messages:
@@ -187,43 +414,3 @@ def _findings(report: Any) -> list[Any]:
     from advisor.linter.findings import Finding
 
     return [Finding(**f.model_dump()) for f in report.findings]
-
-
-def _model_card(config: dict[str, Any], metrics: dict[str, Any]) -> str:
-    def cell(m: dict[str, Any], metric: str) -> str:
-        low, high = m["ci95"][metric]
-        return f"{m[metric]:.3f} [{low:.3f}, {high:.3f}]"
-
-    rows = "\n".join(
-        f"| {name} | {cell(m, 'accuracy')} | {cell(m, 'macro_f1')} |"
-        for name, m in metrics["models"].items()
-    )
-    forced = (
-        "\n**This run was forced past the gate:** " + "; ".join(config["gate_reasons"]) + "\n"
-        if config["forced"]
-        else ""
-    )
-    return f"""# Model card: {config["backend"]} fine-tune
-
-Trained by advisor {config["advisor_version"]} from `{config["dataset"]}` (seed {config["seed"]},
-{config["epochs"]} epoch(s)); the rules engine recommended **{config["recommendation"]}**.
-{forced}
-Encoder: all-MiniLM-L6-v2 fine-tuned contrastively on {metrics["training"]["pairs"]} sampled
-pairs ({metrics["training"]["steps"]} steps, {metrics["training"]["seconds"]} s), with a
-logistic-regression head (`model/encoder`, `model/head.json`).
-
-## Held-out results ({metrics["held_out_examples"]} examples, {metrics["split"]["kind"]})
-
-| model | accuracy [95% CI] | macro-F1 [95% CI] |
-|---|---|---|
-{rows}
-
-Accuracy gain over the frozen encoder, 95% paired bootstrap interval:
-{metrics["accuracy_gain_over_frozen_ci95"]}.
-
-**Verdict:** {metrics["verdict"]}.
-
-Baselines: `baseline_frozen` is the same encoder before fine-tuning with the same head;
-`baseline_zero_shot` picks the label whose name is most similar to the text (the
-prompting analogue).
-"""
