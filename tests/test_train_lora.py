@@ -209,3 +209,37 @@ def test_missing_base_model_is_a_clear_error(routing: tuple[Path, Path], tmp_pat
     result = train(answers, data, tmp_path / "x", *FAST, "--base-model", str(tmp_path / "none"))
     assert result.returncode == 2 and "never downloads" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_runs_unchanged_on_two_processes(routing: tuple[Path, Path], tmp_path: Path) -> None:
+    """Two CPU processes (DDP over gloo) started by torchrun, the launcher
+    `accelerate launch --multi_gpu` uses on GPUs: one run folder, written once,
+    trained by both processes. (On one machine `accelerate launch --cpu` starts a
+    single process, so torchrun with ACCELERATE_USE_CPU=1 is the CPU stand-in.)"""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    launcher = Path(sys.executable).with_name("torchrun")
+    data, answers = routing
+    out = tmp_path / "ddp"
+    args = [str(launcher if launcher.exists() else shutil.which("torchrun"))]
+    args += [
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "advisor",
+        "train",
+        "--answers",
+        str(answers),
+    ]
+    args += ["--dataset", str(data), "--out", str(out), *FAST]
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["training"]["processes"] == 2 and metrics["training"]["steps"] == 6
+    assert set(metrics["models"]) == {"fine_tuned", "baseline_zero_shot", "baseline_few_shot"}
+    assert result.stdout.count("Verdict:") == 1  # only the main process reports

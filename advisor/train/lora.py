@@ -525,6 +525,8 @@ def run_lora(
             len(train_items),
             max_new_tokens,
         )
+        result["training"]["processes"] = accelerator.num_processes
+        result["training"]["device"] = str(accelerator.device)
     accelerator.wait_for_everyone()
     return result
 
