@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,3 +39,22 @@ def same_file(a: Path | str, b: Path | str) -> bool:
     except OSError:
         pass
     return pa.resolve() == pb.resolve()
+
+
+def write_folder_atomic(folder: Path | str, fill: Callable[[Path], None]) -> None:
+    """Build a folder under a temporary name beside it, then rename it into place.
+
+    ``fill`` writes the contents into the staging folder it is given. A crash or
+    Ctrl-C leaves the previous folder (if any) untouched and no half-written one.
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        fill(staging)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

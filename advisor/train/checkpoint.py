@@ -16,12 +16,12 @@ import random
 import re
 import shutil
 import signal
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.fsutil import write_folder_atomic
 
 STEP_FOLDER = re.compile(r"^step-(\d+)$")
 STATE_FILE = "state.json"
@@ -36,21 +36,16 @@ def save_checkpoint(
 ) -> Path:
     """Write checkpoint ``step`` atomically, then drop the older ones."""
     root = checkpoints_dir(run_dir)
-    root.mkdir(parents=True, exist_ok=True)
     final = root / f"step-{step}"
-    staging = Path(tempfile.mkdtemp(prefix=f".step-{step}.", dir=root))
-    try:
+
+    def fill(staging: Path) -> None:
         write_tensors(staging)
         with open(staging / STATE_FILE, "w", encoding="utf-8") as handle:
             json.dump({**state, "step": step}, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder_atomic(final, fill)
     for folder in root.iterdir():
         match = STEP_FOLDER.match(folder.name)
         if folder.is_dir() and (match is None or int(match.group(1)) != step):

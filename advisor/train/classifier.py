@@ -226,8 +226,14 @@ def run_classifier(
     model = embedder.model
 
     def encode(encoder: Any, texts: list[str]) -> np.ndarray:
+        # sentence-transformers' own bar (count, rate, ETA) on long encodes only.
         return np.asarray(
-            encoder.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+            encoder.encode(
+                texts,
+                batch_size=64,
+                normalize_embeddings=True,
+                show_progress_bar=progress and len(texts) >= 2000,
+            )
         )
 
     predictions: dict[str, list[str]] = {}

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datasets.model import Example
-from advisor.fsutil import write_atomic
+from advisor.fsutil import write_atomic, write_folder_atomic
 from advisor.progress import ProgressBar
 from advisor.train import chat_data, textmetrics
 from advisor.train.checkpoint import (
@@ -533,22 +533,13 @@ def run_lora(
 
 def _save_adapter(model: Any, tokenizer: Any, folder: Path, base_path: Path) -> None:
     """The LoRA adapter (peft format) plus the tokenizer, written whole or not at all."""
-    import os
-    import shutil
-    import tempfile
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".adapter.", dir=folder.parent))
-    try:
+    def fill(staging: Path) -> None:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        write_atomic(staging / "base_model.txt", f"{base_path}\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        (staging / "base_model.txt").write_text(f"{base_path}\n", encoding="utf-8")
+
+    write_folder_atomic(folder, fill)
 
 
 def _metrics_body(

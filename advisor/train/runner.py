@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 from advisor import __version__
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
-from advisor.fsutil import write_atomic
+from advisor.fsutil import write_atomic, write_folder_atomic
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
 
@@ -275,16 +273,7 @@ def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str,
 
 def _save_encoder(model: Any, folder: Path) -> None:
     """sentence-transformers writes file by file; stage it and rename it into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".encoder.", dir=folder.parent))
-    try:
-        model.save(str(staging))
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    write_folder_atomic(folder, lambda staging: model.save(str(staging)))
 
 
 def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any) -> dict[str, Any]:
