@@ -36,6 +36,7 @@ FORMAT_NAMES = (
     "classification",
     "preference-dpo",
     "preference-kto",
+    "gemini-contents",
 )
 
 

@@ -148,3 +148,35 @@ def test_cli_format_names_match_the_readers() -> None:
     from advisor.datasets import FORMATS
 
     assert tuple(FORMAT_NAMES) == tuple(FORMATS)
+
+
+def test_gemini_contents_are_read_as_a_conversation(tmp_path: Path) -> None:
+    """Vertex AI's tuning format, as `advisor train --backend export` writes it."""
+    rows = [
+        {
+            "systemInstruction": {"role": "system", "parts": [{"text": "Be brief."}]},
+            "contents": [
+                {"role": "user", "parts": [{"text": "Hi "}, {"fileData": {"fileUri": "gs://x"}}]},
+                {"role": "model", "parts": [{"text": "Hello."}]},
+            ],
+        },
+        {"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "bot", "parts": []}]},
+        {
+            "contents": [
+                {"role": "user", "parts": [{"text": "Hi"}]},
+                {"role": "model", "parts": [{"text": " "}]},
+            ]
+        },
+    ]
+    path = tmp_path / "gemini.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    good, bad_role, empty = list(open_dataset(path).examples())
+    assert good.format == "gemini-contents" and good.valid
+    assert [(m.role, m.content) for m in good.messages] == [
+        ("system", "Be brief."),
+        ("user", "Hi "),
+        ("assistant", "Hello."),
+    ]
+    assert (("contents", 0, "parts", 0, "text"), "Hi ") in good.text_fields
+    assert {p.code for p in bad_role.problems} >= {"F006"}
+    assert {p.code for p in empty.problems} == {"F012"}
