@@ -144,8 +144,10 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         "recommendation": recommendation.primary,
         "settings": _settings(options, backend),
     }
-    previous = _check_run_folder(options.out, config, options.resume)
-    if previous is not None and (options.out / "metrics.json").is_file():
+    # Only the first process judges the folder: the others start after it may
+    # already have written config.json (accelerate launch / torchrun).
+    previous = _check_run_folder(options.out, config, options.resume) if main else None
+    if options.resume and (options.out / "metrics.json").is_file():
         if main:
             log_echo(f"{options.out} is already complete; nothing to resume.")
         return json.loads((options.out / "metrics.json").read_text(encoding="utf-8"))
