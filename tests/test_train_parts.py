@@ -86,3 +86,20 @@ def test_progress_bar_shows_count_rate_and_eta() -> None:
     silent.update(3)
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_base_model_is_a_local_folder_or_gguf_file(tmp_path: Path) -> None:
+    from advisor.errors import UsageError
+    from advisor.train.base_model import bundled_gguf, resolve_base_model
+
+    bundled = bundled_gguf()
+    assert bundled.suffix == ".gguf" and resolve_base_model(None) == bundled
+    assert resolve_base_model(str(bundled)) == bundled
+    folder = tmp_path / "model"
+    folder.mkdir()
+    with pytest.raises(UsageError, match="never downloads"):
+        resolve_base_model(str(folder))  # no config.json
+    (folder / "config.json").write_text("{}")
+    assert resolve_base_model(str(folder)) == folder
+    with pytest.raises(UsageError, match="never downloads"):
+        resolve_base_model("HuggingFaceTB/SmolLM2-135M-Instruct")  # a hub id is not fetched
