@@ -55,7 +55,7 @@ def main() -> None:
                 train.append((text, label))
                 counts[label] += 1
         started = time.perf_counter()
-        metrics, _, _ = run_classifier(
+        metrics, *_ = run_classifier(
             embedder,
             [t for t, _ in train],
             [label for _, label in train],

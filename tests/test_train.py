@@ -89,6 +89,7 @@ def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     )
     assert metrics["held_out_examples"] >= 8 and metrics["train_examples"] >= 40
     assert (out / "model" / "head.json").is_file()
+    assert (out / "model" / "frozen_head.json").is_file()
     assert (out / "model" / "encoder" / "config.json").is_file()
     card = (out / "README.md").read_text()
     assert "Verdict" in card and "baseline_zero_shot" in card

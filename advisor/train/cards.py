@@ -40,7 +40,9 @@ Trained by advisor {config["advisor_version"]} from `{config["dataset"]}` (seed 
 {forced}
 Encoder: all-MiniLM-L6-v2 fine-tuned contrastively on {metrics["training"]["pairs"]} sampled
 pairs ({metrics["training"]["steps"]} steps, {metrics["training"]["seconds"]} s), with a
-logistic-regression head (`model/encoder`, `model/head.json`).
+logistic-regression head (`model/encoder`, `model/head.json`). The baseline's head for the
+unchanged all-MiniLM-L6-v2 is `model/frozen_head.json`: ship that pair when the verdict below
+says fine-tuning did not help.
 
 ## Held-out results ({metrics["held_out_examples"]} examples, {metrics["split"]["kind"]})
 

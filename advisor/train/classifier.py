@@ -221,8 +221,9 @@ def run_classifier(
     run_dir: Path | None = None,
     resume: bool = False,
     save_every: int = 50,
-) -> tuple[dict[str, Any], Any, Any]:
-    """Train and evaluate; returns (metrics, fine-tuned model, its head)."""
+) -> tuple[dict[str, Any], Any, Any, Any]:
+    """Train and evaluate; returns (metrics, fine-tuned model, its head, the frozen
+    encoder's head) — the last is the model to ship when fine-tuning did not help."""
     model = embedder.model
 
     def encode(encoder: Any, texts: list[str]) -> np.ndarray:
@@ -293,4 +294,4 @@ def run_classifier(
         "train_examples": len(train_labels),
         "classes": classes,
     }
-    return metrics, tuned, tuned_head
+    return metrics, tuned, tuned_head, frozen_head

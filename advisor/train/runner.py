@@ -245,7 +245,7 @@ def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str,
     from advisor.embeddings import load_embedder
     from advisor.train.classifier import run_classifier
 
-    metrics_body, tuned, head = run_classifier(
+    metrics_body, tuned, head, frozen_head = run_classifier(
         load_embedder(),
         train_texts,
         train_labels,
@@ -260,17 +260,21 @@ def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str,
         save_every=options.save_every,
     )
     _save_encoder(tuned, options.out / "model" / "encoder")
-    write_atomic(
-        options.out / "model" / "head.json",
-        json.dumps(
-            {
-                "classes": [str(c) for c in head.classes_],
-                "coef": head.coef_.tolist(),
-                "intercept": head.intercept_.tolist(),
-            }
-        ),
-    )
+    write_atomic(options.out / "model" / "head.json", _head_json(head))
+    # The frozen encoder is the bundled MiniLM itself; its head is all a team needs
+    # to ship the baseline when the verdict says fine-tuning did not help.
+    write_atomic(options.out / "model" / "frozen_head.json", _head_json(frozen_head))
     return {"split": split, **metrics_body}
+
+
+def _head_json(head: Any) -> str:
+    return json.dumps(
+        {
+            "classes": [str(c) for c in head.classes_],
+            "coef": head.coef_.tolist(),
+            "intercept": head.intercept_.tolist(),
+        }
+    )
 
 
 def _save_encoder(model: Any, folder: Path) -> None:
