@@ -68,3 +68,21 @@ def interrupt_when(
         process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=timeout)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def train_cli(
+    answers: Path, data: Path, out: Path | str, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`advisor train --answers A --dataset D --out O ...` through the console script."""
+    args = ["train", "--answers", str(answers), "--dataset", str(data), "--out", str(out)]
+    return run_advisor(*args, *extra, env=env)
+
+
+def report_run(
+    answers: Path, run: Path, page: Path, dataset: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`advisor report --run RUN -o PAGE -q` (with the dataset when given)."""
+    data = ["--dataset", str(dataset)] if dataset else []
+    return run_advisor(
+        "report", "--answers", str(answers), *data, "--run", str(run), "-o", str(page), "-q"
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.train.split import holdout_split
-from tests.conftest import interrupt_when, run_advisor
+from tests.conftest import interrupt_when, report_run, run_advisor, train_cli
 
 QUALIFYING = (
     'task_type = "classification"\nlabelled_examples = 64\nexample_quality = "high"\n'
@@ -20,9 +20,7 @@ QUALIFYING = (
 
 def train(answers: Path, data: Path, out: str, *extra: str):  # type: ignore[no-untyped-def]
     """`advisor train` through the console script, quietly."""
-    return run_advisor(
-        "train", "--answers", str(answers), "--dataset", str(data), "--out", out, *extra, "-q"
-    )
+    return train_cli(answers, data, out, *extra, "-q")
 
 
 @pytest.fixture
@@ -97,18 +95,7 @@ def test_end_to_end_classifier_run(small_banking: Path, tmp_path: Path) -> None:
     assert "held-out" in (out / "train.log").read_text()
     # The report shows the run's held-out results.
     page = tmp_path / "report.html"
-    shown = run_advisor(
-        "report",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(small_banking),
-        "--run",
-        str(out),
-        "-o",
-        str(page),
-        "-q",
-    )
+    shown = report_run(answers, out, page, small_banking)
     assert shown.returncode == 0, shown.stderr
     html = page.read_text()
     assert metrics["verdict"].capitalize() in html and "baseline_zero_shot" in html

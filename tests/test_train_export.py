@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import run_advisor
+from tests.conftest import report_run, run_advisor, train_cli
 
 QUALIFYING = (
     'task_type = "classification"\nlabelled_examples = 178\nexample_quality = "high"\n'
@@ -30,20 +30,10 @@ def routing(shared_data: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def export(answers: Path, data: Path, out: Path, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(data),
-        "--out",
-        str(out),
-        "--backend",
-        "export",
-        "--system-prompt",
-        "Answer with the context label only.",
-        *extra,
-        env=env,
+    """`advisor train --backend export` with a system prompt for the prompt-only rows."""
+    prompt = "Answer with the context label only."
+    return train_cli(
+        answers, data, out, "--backend", "export", "--system-prompt", prompt, *extra, env=env
     )
 
 
@@ -223,9 +213,7 @@ def test_submit_openai_uploads_and_creates_the_job(
     assert metrics["submission"]["job_id"] == "ftjob-42"
     # The key is nowhere: not in the run folder, not on the terminal, not in the report.
     page = tmp_path / "report.html"
-    shown = run_advisor(
-        "report", "--answers", str(answers), "--run", str(out), "-o", str(page), "-q"
-    )
+    shown = report_run(answers, out, page)
     assert shown.returncode == 0, shown.stderr
     assert "ftjob-42" in page.read_text()
     for text in (_files_under(out), result.stdout, result.stderr, page.read_text()):
@@ -263,17 +251,5 @@ def test_submit_errors_are_clear_and_scrubbed(
 
 def test_submit_needs_the_export_backend(routing: tuple[Path, Path], tmp_path: Path) -> None:
     data, answers = routing
-    result = run_advisor(
-        "train",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(data),
-        "--out",
-        str(tmp_path / "r"),
-        "--backend",
-        "lora",
-        "--submit",
-        "openai",
-    )
+    result = train_cli(answers, data, tmp_path / "r", "--backend", "lora", "--submit", "openai")
     assert result.returncode == 2 and "--submit goes with --backend export" in result.stderr

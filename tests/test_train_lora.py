@@ -11,7 +11,7 @@ import pytest
 from advisor.datasets import open_dataset
 from advisor.datasets.model import Example, Message
 from advisor.train import chat_data
-from tests.conftest import interrupt_when, run_advisor
+from tests.conftest import interrupt_when, report_run, train_cli
 
 # Route support questions to one of four context labels: a task that qualifies.
 QUALIFYING = (
@@ -42,17 +42,11 @@ def routing(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     return data, answers
 
 
-def train(answers: Path, data: Path, out: Path, *extra: str):  # type: ignore[no-untyped-def]
-    return run_advisor(
-        "train", "--answers", str(answers), "--dataset", str(data), "--out", str(out), *extra
-    )
-
-
 @pytest.fixture(scope="module")
 def whole_run(routing: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     data, answers = routing
     out = tmp_path_factory.mktemp("runs") / "whole"
-    result = train(answers, data, out, *FAST)
+    result = train_cli(answers, data, out, *FAST)
     assert result.returncode == 0, result.stderr
     return out
 
@@ -147,18 +141,7 @@ def test_end_to_end_lora_run(whole_run: Path, routing: tuple[Path, Path], tmp_pa
     # The report shows the run.
     data, answers = routing
     page = tmp_path / "report.html"
-    shown = run_advisor(
-        "report",
-        "--answers",
-        str(answers),
-        "--dataset",
-        str(data),
-        "--run",
-        str(whole_run),
-        "-o",
-        str(page),
-        "-q",
-    )
+    shown = report_run(answers, whole_run, page, data)
     assert shown.returncode == 0, shown.stderr
     html = page.read_text()
     assert "baseline_few_shot" in html and "Exact match" in html and "Perplexity" in html
@@ -174,7 +157,7 @@ def test_interrupted_lora_run_resumes_exactly(
     stopped = interrupt_when(args, lambda: (out / "checkpoints" / "step-2").is_dir())
     assert stopped.returncode == 130, stopped.stderr
     assert "--resume" in stopped.stderr and not (out / "metrics.json").exists()
-    resumed = train(answers, data, out, *FAST, "--resume")
+    resumed = train_cli(answers, data, out, *FAST, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     first = json.loads((whole_run / "metrics.json").read_text())
     second = json.loads((out / "metrics.json").read_text())
@@ -182,21 +165,21 @@ def test_interrupted_lora_run_resumes_exactly(
     assert second["training"]["loss_curve"] == first["training"]["loss_curve"]
     log = (out / "train.log").read_text()
     assert "resumed from checkpoint step" in log and "reusing the evaluation" in log
-    done = train(answers, data, out, *FAST, "--resume")
+    done = train_cli(answers, data, out, *FAST, "--resume")
     assert done.returncode == 0 and "already complete" in done.stderr
 
 
 def test_resume_refuses_different_options(whole_run: Path, routing: tuple[Path, Path]) -> None:
     data, answers = routing
     fast = [a if a != "6" else "9" for a in FAST]  # another --max-steps
-    result = train(answers, data, whole_run, *fast, "--resume")
+    result = train_cli(answers, data, whole_run, *fast, "--resume")
     assert result.returncode == 2 and "different settings" in result.stderr
 
 
 def test_label_mask_refusal_through_the_cli(routing: tuple[Path, Path], tmp_path: Path) -> None:
     data, answers = routing
     out = tmp_path / "short"
-    result = train(answers, data, out, *FAST, "--max-length", "12")
+    result = train_cli(answers, data, out, *FAST, "--max-length", "12")
     assert result.returncode == 2
     assert "have no trainable tokens" in result.stderr and "line 1:" in result.stderr
     assert "--max-length 12" in result.stderr
@@ -206,7 +189,7 @@ def test_label_mask_refusal_through_the_cli(routing: tuple[Path, Path], tmp_path
 
 def test_missing_base_model_is_a_clear_error(routing: tuple[Path, Path], tmp_path: Path) -> None:
     data, answers = routing
-    result = train(answers, data, tmp_path / "x", *FAST, "--base-model", str(tmp_path / "none"))
+    result = train_cli(answers, data, tmp_path / "x", *FAST, "--base-model", str(tmp_path / "none"))
     assert result.returncode == 2 and "never downloads" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -236,6 +236,19 @@ def _unknown_keys(record: dict[str, Any], allowed: set[str]) -> list[str]:
     return [str(key) for key in record if key not in allowed]
 
 
+def _flag_unknown_keys(
+    example: Example, record: dict[str, Any], allowed: set[str], *, top_level: bool, hint: str = ""
+) -> None:
+    """F005 for keys a format does not define (providers reject or silently drop them)."""
+    extra = _unknown_keys(record, allowed)
+    if extra:
+        where = "top-level key(s)" if top_level else "key(s)"
+        tail = f"; {hint}" if hint else ""
+        example.problems.append(
+            Problem("F005", example.line, f"Unknown {where} {', '.join(map(repr, extra))}{tail}.")
+        )
+
+
 def has_text(text: str) -> bool:
     """True when ``text`` holds something other than whitespace (without copying it)."""
     return bool(text) and not text.isspace()
@@ -682,16 +695,14 @@ def _new(line: int, fmt: str, kind: str, record: Any) -> Example:
 
 def _from_chat(record: dict[str, Any], line: int) -> list[Example]:
     example = _new(line, CHAT, SFT, record)
-    extra = _unknown_keys(record, CHAT_TOP_KEYS)
-    if extra:
-        example.problems.append(
-            Problem(
-                "F005",
-                line,
-                f"Unknown top-level key(s) {', '.join(map(repr, extra))}; chat examples hold "
-                "`messages` and optionally `tools`, `functions`, `parallel_tool_calls`.",
-            )
-        )
+    _flag_unknown_keys(
+        example,
+        record,
+        CHAT_TOP_KEYS,
+        top_level=True,
+        hint="chat examples hold `messages` and optionally `tools`, `functions`, "
+        "`parallel_tool_calls`",
+    )
     if "tools" in record:
         example.tools = check_tools(example, record["tools"], "tools")
     if "functions" in record:
@@ -706,11 +717,7 @@ def _from_chat(record: dict[str, Any], line: int) -> list[Example]:
 
 def _from_sharegpt(record: dict[str, Any], line: int) -> list[Example]:
     example = _new(line, SHAREGPT, SFT, record)
-    extra = _unknown_keys(record, SHAREGPT_TOP_KEYS)
-    if extra:
-        example.problems.append(
-            Problem("F005", line, f"Unknown top-level key(s) {', '.join(map(repr, extra))}.")
-        )
+    _flag_unknown_keys(example, record, SHAREGPT_TOP_KEYS, top_level=True)
     if record.get("tools"):
         example.tools = check_tools(example, record["tools"], "tools")
     messages = _normalise_sharegpt_turns(record.get("conversations"), line, example)
@@ -747,11 +754,7 @@ def _string_field(record: dict[str, Any], key: str, example: Example, *, require
 
 def _from_alpaca(record: dict[str, Any], line: int) -> list[Example]:
     example = _new(line, ALPACA, SFT, record)
-    extra = _unknown_keys(record, ALPACA_KEYS)
-    if extra:
-        example.problems.append(
-            Problem("F005", line, f"Unknown key(s) {', '.join(map(repr, extra))}.")
-        )
+    _flag_unknown_keys(example, record, ALPACA_KEYS, top_level=False)
     instruction = _string_field(record, "instruction", example, required=True)
     given = _string_field(record, "input", example, required=False)
     output = _string_field(record, "output", example, required=True)
@@ -785,11 +788,7 @@ def _from_self_instruct(record: dict[str, Any], line: int) -> list[Example]:
     instances = record.get("instances")
     probe = _new(line, SELF_INSTRUCT, SFT, record)
     instruction = _string_field(record, "instruction", probe, required=True)
-    extra = _unknown_keys(record, SELF_INSTRUCT_KEYS)
-    if extra:
-        probe.problems.append(
-            Problem("F005", line, f"Unknown key(s) {', '.join(map(repr, extra))}.")
-        )
+    _flag_unknown_keys(probe, record, SELF_INSTRUCT_KEYS, top_level=False)
     if not isinstance(instances, list) or not instances:
         probe.problems.append(
             Problem("F007", line, "`instances` must be a non-empty list of {input, output}.")
@@ -829,16 +828,13 @@ def _from_self_instruct(record: dict[str, Any], line: int) -> list[Example]:
 
 def _from_prompt_completion(record: dict[str, Any], line: int) -> list[Example]:
     example = _new(line, PROMPT_COMPLETION, SFT, record)
-    extra = _unknown_keys(record, PROMPT_COMPLETION_KEYS)
-    if extra:
-        example.problems.append(
-            Problem(
-                "F005",
-                line,
-                f"Unknown key(s) {', '.join(map(repr, extra))}; prompt/completion rows hold "
-                "only `prompt` and `completion`.",
-            )
-        )
+    _flag_unknown_keys(
+        example,
+        record,
+        PROMPT_COMPLETION_KEYS,
+        top_level=False,
+        hint="prompt/completion rows hold only `prompt` and `completion`",
+    )
     prompt = _string_field(record, "prompt", example, required=True)
     completion = _string_field(record, "completion", example, required=True)
     if "completion" in record and not completion.strip():
@@ -982,16 +978,13 @@ def _gemini_parts(
 def _from_gemini(record: dict[str, Any], line: int) -> list[Example]:
     """Vertex AI Gemini tuning records: ``contents`` of user/model turns made of parts."""
     example = _new(line, GEMINI, SFT, record)
-    extra = _unknown_keys(record, GEMINI_TOP_KEYS)
-    if extra:
-        example.problems.append(
-            Problem(
-                "F005",
-                line,
-                f"Unknown top-level key(s) {', '.join(map(repr, extra))}; Gemini tuning "
-                "examples hold `contents` and optionally `systemInstruction`.",
-            )
-        )
+    _flag_unknown_keys(
+        example,
+        record,
+        GEMINI_TOP_KEYS,
+        top_level=True,
+        hint="Gemini tuning examples hold `contents` and optionally `systemInstruction`",
+    )
     messages: list[Message] = []
     system_key = "systemInstruction" if "systemInstruction" in record else "system_instruction"
     system = record.get(system_key)
