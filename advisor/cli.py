@@ -377,10 +377,10 @@ def ask(answers_path: Path | None, output: Path) -> None:
       advisor ask -o usecase.toml
       advisor ask --answers partial.toml -o usecase.toml
     """
+    from advisor.advice.questionnaire import run_questionnaire
+    from advisor.advice.usecase import dump_answers
     from advisor.errors import InputError
     from advisor.fsutil import write_atomic
-    from advisor.questionnaire import run_questionnaire
-    from advisor.usecase import dump_answers
 
     known = known_answers(answers_path)
 
@@ -412,7 +412,7 @@ def policy_paths(rule_paths: tuple[Path, ...]) -> list[Path]:
 
 def known_answers(answers_path: Path | None) -> dict[str, Any]:
     """Only the answers a file actually gives (not the model's defaults)."""
-    from advisor.usecase import load_answers
+    from advisor.advice.usecase import load_answers
 
     if answers_path is None:
         return {}
@@ -472,9 +472,9 @@ def recommend(
       advisor recommend --answers usecase.toml --dataset train.jsonl --format json
       advisor recommend --answers usecase.toml --rules company-policy/
     """
-    from advisor.engine import apply_facts, dataset_facts, load_rules
-    from advisor.engine import recommend as run_recommend
-    from advisor.usecase import load_answers
+    from advisor.advice.engine import apply_facts, dataset_facts, load_rules
+    from advisor.advice.engine import recommend as run_recommend
+    from advisor.advice.usecase import load_answers
 
     loaded = load_answers(answers_path)
     rules = load_rules(policy_paths(rule_paths))
@@ -598,10 +598,10 @@ def _write_report(
     run_dir: Path | None,
 ) -> None:
     """Lint, recommend, render: the shared body of `report` and `check`."""
-    from advisor.engine import apply_facts, dataset_facts, load_rules
-    from advisor.engine import recommend as run_recommend
+    from advisor.advice.engine import apply_facts, dataset_facts, load_rules
+    from advisor.advice.engine import recommend as run_recommend
     from advisor.fsutil import write_atomic
-    from advisor.report import build_report_data, dataset_snippets, load_training, render_html
+    from advisor.report.html import build_report_data, dataset_snippets, load_training, render_html
     from advisor.resources import rules_dir
 
     rules = load_rules(policy_paths(rule_paths))
@@ -672,7 +672,7 @@ def report(answers_path: Path, dataset: Path | None, **shared: Any) -> None:
       advisor report --answers usecase.toml --dataset train.jsonl --eval valid.jsonl \\
         --semantic --json report.json
     """
-    from advisor.usecase import load_answers
+    from advisor.advice.usecase import load_answers
 
     _write_report(load_answers(answers_path), dataset, answers_path, **shared)
 
@@ -695,8 +695,8 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
       advisor check train.jsonl --answers usecase.toml -o report.html
       advisor check train.jsonl --eval valid.jsonl --semantic
     """
-    from advisor.questionnaire import run_questionnaire
-    from advisor.usecase import LoadedUseCase, UseCase, is_relevant
+    from advisor.advice.questionnaire import run_questionnaire
+    from advisor.advice.usecase import LoadedUseCase, UseCase, is_relevant
 
     known = known_answers(answers_path)
     if sys.stdin.isatty():
@@ -933,7 +933,7 @@ def rules_command(output_format: str, strategy: bool) -> None:
     from advisor.linter.catalogue import FAMILIES, load_catalogue
 
     if strategy:
-        from advisor.engine import load_rules
+        from advisor.advice.engine import load_rules
 
         rules = load_rules()
         if output_format == "json":

@@ -34,13 +34,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 
-from advisor import dedup, minhash  # noqa: E402
 from advisor.datasets import open_dataset  # noqa: E402
-from advisor.embeddings import embed, load_embedder  # noqa: E402
 from advisor.linter.analyse import comparison_texts  # noqa: E402
 from advisor.linter.catalogue import load_catalogue  # noqa: E402
-from advisor.static_embeddings import load_static  # noqa: E402
-from advisor.tokens import load_encoder, load_providers  # noqa: E402
+from advisor.providers.tokens import load_encoder, load_providers  # noqa: E402
+from advisor.similarity import dedup, minhash  # noqa: E402
+from advisor.similarity.embeddings import embed, load_embedder  # noqa: E402
+from advisor.similarity.static_embeddings import load_static  # noqa: E402
 
 csv.field_size_limit(1 << 30)
 

@@ -33,9 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 
-from advisor import dedup  # noqa: E402
-from advisor.embeddings import BATCH_SIZE, EmbeddingCache, embed, load_embedder  # noqa: E402
 from advisor.linter.catalogue import load_catalogue  # noqa: E402
+from advisor.similarity import dedup  # noqa: E402
+from advisor.similarity.embeddings import BATCH_SIZE, EmbeddingCache, embed, load_embedder  # noqa: E402
 
 csv.field_size_limit(1 << 30)
 
@@ -104,7 +104,7 @@ def main() -> None:
     texts = build_texts(args.texts)
     print(f"{len(texts):,} distinct texts, median {int(np.median([len(t) for t in texts]))} chars")
     embedder = load_embedder()
-    from advisor.embeddings import default_model_path
+    from advisor.similarity.embeddings import default_model_path
 
     with tempfile.TemporaryDirectory() as folder:
         cache = EmbeddingCache(Path(folder) / "cache.sqlite")

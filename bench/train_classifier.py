@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data")) / "banking77"
 
-from advisor.embeddings import load_embedder  # noqa: E402
+from advisor.similarity.embeddings import load_embedder  # noqa: E402
 from advisor.train.classifier import run_classifier  # noqa: E402
 
 

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from advisor import dedup, minhash
+from advisor.similarity import dedup, minhash
 
 
 def true_jaccard(a: list[int], b: list[int]) -> float:

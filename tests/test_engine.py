@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor import conditions
-from advisor.engine import field_types, load_rules, recommend
+from advisor.advice import conditions
+from advisor.advice.engine import field_types, load_rules, recommend
+from advisor.advice.usecase import UseCase, parse_answers
 from advisor.errors import RuleFileError
-from advisor.usecase import UseCase, parse_answers
 from tests.conftest import run_advisor
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))

@@ -10,8 +10,8 @@ import time
 import tomllib
 from pathlib import Path
 
-from advisor.questionnaire import run_questionnaire
-from advisor.usecase import UseCase
+from advisor.advice.questionnaire import run_questionnaire
+from advisor.advice.usecase import UseCase
 from tests.conftest import advisor_executable
 
 

@@ -104,7 +104,7 @@ def test_progress_bar_without_quiet(
 
 
 def test_cache_only_embeds_what_changed(tmp_path: Path) -> None:
-    from advisor.embeddings import EmbeddingCache, embed, load_embedder
+    from advisor.similarity.embeddings import EmbeddingCache, embed, load_embedder
 
     embedder = load_embedder()
     calls: list[int] = []
@@ -137,7 +137,7 @@ def test_bad_embedding_model_is_a_clear_error(files: tuple[Path, Path], tmp_path
 
 
 def test_embedding_model_path_is_used(files: tuple[Path, Path]) -> None:
-    from advisor.embeddings import default_model_path
+    from advisor.similarity.embeddings import default_model_path
 
     train, _ = files
     result = run_advisor(
@@ -171,8 +171,8 @@ def test_fast_tier_confirms_with_the_full_model(files: tuple[Path, Path]) -> Non
 
 
 def test_static_embedding_is_distilled_from_the_model() -> None:
-    from advisor.embeddings import load_embedder
-    from advisor.static_embeddings import PCA_DIMS, load_static
+    from advisor.similarity.embeddings import load_embedder
+    from advisor.similarity.static_embeddings import PCA_DIMS, load_static
 
     static = load_static(load_embedder())
     assert static.table.shape[1] == PCA_DIMS

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from advisor.linter.runner import LintOptions, run_lint
-from advisor.tokens import default_epochs, load_encoder, load_providers
+from advisor.providers.tokens import default_epochs, load_encoder, load_providers
 
 
 def test_cookbook_oracle_for_the_toy_file(shared_data: Path) -> None:
@@ -50,7 +50,7 @@ def test_gpt4o_family_uses_o200k() -> None:
 def test_encoders_never_touch_the_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import tiktoken.load
 
-    from advisor import tokens
+    from advisor.providers import tokens
 
     def no_network(*_args: object, **_kwargs: object) -> bytes:
         raise AssertionError("tiktoken tried to download an encoding")
@@ -87,7 +87,7 @@ def test_tool_definitions_add_tokens(shared_data: Path) -> None:
 
 
 def test_tool_overhead_follows_openai_recipe() -> None:
-    from advisor.tokens import tool_definition_tokens
+    from advisor.providers.tokens import tool_definition_tokens
 
     encoder = load_encoder(load_providers().model("gpt-4o-mini"))
     tool = {

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from advisor.datasets import formats as fmt
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example, Message
 from advisor.linter.content import check_example, whitespace_fields
-from advisor.tokens import (
+from advisor.providers.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,

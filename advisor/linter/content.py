@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.datasets import formats
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
-from advisor.tokens import tool_calls_text
+from advisor.providers.tokens import tool_calls_text
 
 Hit = tuple[str, str, str | None]  # (code, message, field)
 

@@ -16,10 +16,10 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from advisor import minhash
 from advisor.datasets import Dataset
 from advisor.datasets import raw as raw_io
 from advisor.linter.analyse import Context, ExampleResult, analyse
+from advisor.similarity import minhash
 
 # Below this size the cost of starting workers outweighs the gain (measured with
 # bench/lint_speed.py: about 0.1 s to fork and collect two workers).

@@ -33,7 +33,7 @@ from advisor.linter.facts import (
 from advisor.linter.findings import SEVERITY_RANK, Finding, is_selected
 from advisor.linter.parallel import analyse_dataset
 from advisor.linter.similar import Compared, SimilarIndex, find_similar
-from advisor.tokens import (
+from advisor.providers.tokens import (
     Encoder,
     ModelProfile,
     Providers,

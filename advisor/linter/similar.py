@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from advisor import dedup, minhash
+from advisor.similarity import dedup, minhash
 
 if TYPE_CHECKING:
     from advisor.linter.runner import FileLinter
@@ -156,7 +156,7 @@ def find_similar(linter: FileLinter, compared: Compared, leaked_lines: set[int])
 
 
 def _embedder(linter: FileLinter):  # type: ignore[no-untyped-def]
-    from advisor.embeddings import load_embedder
+    from advisor.similarity.embeddings import load_embedder
 
     if linter.embedder is None:
         linter.embedder = load_embedder(linter.options.embedding_model)
@@ -164,7 +164,7 @@ def _embedder(linter: FileLinter):  # type: ignore[no-untyped-def]
 
 
 def _static(linter: FileLinter):  # type: ignore[no-untyped-def]
-    from advisor.static_embeddings import load_static
+    from advisor.similarity.static_embeddings import load_static
 
     if getattr(linter.embedder, "static", None) is None:
         linter.embedder.static = load_static(linter.embedder)
@@ -179,7 +179,7 @@ def _embed_rows(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Full-model embeddings of the inputs (and outputs) of ``rows``; other rows are
     zero vectors, which never reach a threshold."""
-    from advisor.embeddings import embed
+    from advisor.similarity.embeddings import embed
 
     progress = not linter.options.quiet
     n = len(compared.lines)
@@ -200,7 +200,7 @@ def _vectors_by_row(
     rows: list[int],
     progress: bool,  # type: ignore[no-untyped-def]
 ) -> dict[int, np.ndarray]:
-    from advisor.embeddings import embed
+    from advisor.similarity.embeddings import embed
 
     if not rows:
         return {}

@@ -110,9 +110,9 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
 
 
 def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
-    from advisor.engine import apply_facts, dataset_facts, load_rules, recommend
+    from advisor.advice.engine import apply_facts, dataset_facts, load_rules, recommend
+    from advisor.advice.usecase import load_answers
     from advisor.linter.runner import LintOptions, run_lint
-    from advisor.usecase import load_answers
 
     main = is_main_process()
     loaded = load_answers(options.answers)
@@ -242,7 +242,7 @@ def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str,
         test_labels = [labels[i] for i in test_index]
     split = _split_note(options)
     log(f"{len(train_texts)} training and {len(test_texts)} held-out examples ({split['kind']})")
-    from advisor.embeddings import load_embedder
+    from advisor.similarity.embeddings import load_embedder
     from advisor.train.classifier import run_classifier
 
     metrics_body, tuned, head, frozen_head = run_classifier(

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from advisor import conditions
+from advisor.advice import conditions
+from advisor.advice.usecase import UseCase
 from advisor.errors import RuleFileError
 from advisor.resources import read_rule_file, rules_dir
-from advisor.usecase import UseCase
 
 STRATEGIES = ("prompting", "rag", "fine_tune", "rag_and_fine_tune")
 Strategy = Literal["prompting", "rag", "fine_tune", "rag_and_fine_tune"]

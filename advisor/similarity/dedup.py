@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor import minhash
+from advisor.similarity import minhash
 
 
 @dataclass(slots=True)

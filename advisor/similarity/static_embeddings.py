@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.embeddings import Embedder, cache_path
+from advisor.similarity.embeddings import Embedder, cache_path
 
 PCA_DIMS = 256
 _BATCH = 512

@@ -195,8 +195,8 @@ def is_relevant(name: str, usecase: UseCase) -> bool:
     condition = UseCase.questions()[name].get("ask_if")
     if not condition:
         return True
-    from advisor import conditions
-    from advisor.engine import field_types
+    from advisor.advice import conditions
+    from advisor.advice.engine import field_types
 
     return conditions.evaluate(conditions.parse(condition, field_types()), usecase.model_dump())
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from advisor.usecase import UseCase, is_relevant
+from advisor.advice.usecase import UseCase, is_relevant
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]

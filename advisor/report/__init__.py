@@ -1,0 +1,2 @@
+"""The HTML recommendation report and its JSON twin: it consumes the lint report and
+the recommendation and decides nothing itself."""
