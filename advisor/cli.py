@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import textwrap
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from advisor import __version__
 from advisor.errors import AdvisorError
+from advisor.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -208,23 +207,23 @@ def lint(
       advisor lint data.jsonl --fix cleaned.jsonl
       advisor lint train.jsonl --eval valid.jsonl --semantic
     """
+    from advisor.api import lint_options, run_lint
     from advisor.config import AdvisorConfig, load_config
     from advisor.linter.fixes import write_fixed
     from advisor.linter.output import render
-    from advisor.linter.runner import LintOptions, run_lint
 
     config = AdvisorConfig() if no_config else load_config()[0]
-    options = LintOptions(
-        select=_codes(select) or tuple(c.upper() for c in (config.select or ["ALL"])),
-        ignore=_codes(ignore)
-        or tuple(c.upper() for c in (config.ignore or []) + (config.extend_ignore or [])),
-        model=model or config.model,
-        epochs=epochs or config.epochs,
-        input_format=input_format or config.input_format,
-        text_column=text_column or config.text_column,
-        label_column=label_column or config.label_column,
-        semantic=semantic or bool(config.semantic),
-        embedding_model=str(embedding_model or config.embedding_model or "") or None,
+    options = lint_options(
+        config,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        model=model,
+        epochs=epochs,
+        input_format=input_format,
+        text_column=text_column,
+        label_column=label_column,
+        semantic=semantic,
+        embedding_model=embedding_model,
         semantic_tier=semantic_tier,
         quiet=quiet,
     )
@@ -292,16 +291,22 @@ def dups(
       advisor dups train.jsonl
       advisor dups train.jsonl --eval valid.jsonl --semantic --format json
     """
+    from advisor.api import lint_options, run_lint
+    from advisor.config import load_config
     from advisor.linter.clusters import build_clusters, render_clusters
-    from advisor.linter.runner import LintOptions, run_lint
 
-    options = LintOptions(
+    # dups shows every duplicate rule, whatever [tool.advisor] selects or ignores.
+    config = load_config()[0].model_copy(
+        update={"select": None, "ignore": None, "extend_ignore": None}
+    )
+    options = lint_options(
+        config,
         select=("D",),
         input_format=input_format,
         text_column=text_column,
         label_column=label_column,
         semantic=semantic,
-        embedding_model=str(embedding_model) if embedding_model else None,
+        embedding_model=embedding_model,
         semantic_tier=semantic_tier,
         quiet=quiet,
     )
@@ -328,26 +333,13 @@ def rule(code: str, output_format: str) -> None:
       advisor rule exact-duplicate
     """
     from advisor.linter.catalogue import load_catalogue
+    from advisor.linter.docs import explain_rule
 
     doc = load_catalogue().by_name_or_code(code)
     if output_format == "json":
         click.echo(json.dumps(doc.model_dump() | {"family": doc.family}, indent=2))
         return
-    width = 88
-    wrap = lambda text: textwrap.fill(text, width, initial_indent="  ", subsequent_indent="  ")  # noqa: E731
-    click.echo(f"{doc.code} {doc.name}  ({doc.family}, {doc.severity})\n")
-    click.echo("What it does\n" + wrap(doc.what) + "\n")
-    click.echo("Why it matters\n" + wrap(doc.why) + "\n")
-    click.echo(f"Source\n  {doc.source}\n")
-    click.echo("Example\n" + textwrap.indent(doc.example, "  ") + "\n")
-    click.echo(
-        "Fix\n  "
-        + (
-            "safe fix available: advisor lint DATA --fix OUTPUT"
-            if doc.fixable
-            else "no automatic fix"
-        )
-    )
+    click.echo(explain_rule(doc), nl=False)
 
 
 @cli.command()
@@ -399,34 +391,22 @@ def ask(answers_path: Path | None, output: Path) -> None:
     click.echo(f"Wrote {output}. Next: advisor recommend --answers {output}")
 
 
-def policy_paths(rule_paths: tuple[Path, ...]) -> list[Path]:
-    """--rules paths plus `rules` from [tool.advisor] (relative to its pyproject.toml)."""
-    from advisor.config import load_config
-
-    config, config_path = load_config()
-    policy = [Path(p) for p in rule_paths]
-    if config.rules and config_path is not None:
-        policy += [config_path.parent / p for p in config.rules]
-    return policy
-
-
 def known_answers(answers_path: Path | None) -> dict[str, Any]:
     """Only the answers a file actually gives (not the model's defaults)."""
     from advisor.advice.usecase import load_answers
 
-    if answers_path is None:
-        return {}
-    return load_answers(answers_path).usecase.model_dump(
-        include=set(_answered_fields(answers_path))
-    )
+    return load_answers(answers_path).known() if answers_path is not None else {}
 
 
-def _answered_fields(path: Path) -> list[str]:
-    import tomllib
+def project_settings(
+    rule_paths: tuple[Path, ...] = (), **lint_given: Any
+) -> tuple[Any, list[Path]]:
+    """Lint options and strategy rule files, each with [tool.advisor] applied."""
+    from advisor.api import lint_options, strategy_rule_paths
+    from advisor.config import load_config
 
-    text = path.read_text(encoding="utf-8-sig")
-    data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    return list(data)
+    config, config_path = load_config()
+    return lint_options(config, **lint_given), strategy_rule_paths(rule_paths, config, config_path)
 
 
 @cli.command()
@@ -472,69 +452,15 @@ def recommend(
       advisor recommend --answers usecase.toml --dataset train.jsonl --format json
       advisor recommend --answers usecase.toml --rules company-policy/
     """
-    from advisor.advice.engine import apply_facts, dataset_facts, load_rules
-    from advisor.advice.engine import recommend as run_recommend
-    from advisor.advice.usecase import load_answers
+    from advisor.advice.render import render_recommendation
+    from advisor.api import advise
 
-    loaded = load_answers(answers_path)
-    rules = load_rules(policy_paths(rule_paths))
-    usecase, facts, notes, measured = loaded.usecase, None, [], {}
-    if dataset is not None:
-        from advisor.linter.runner import LintOptions, run_lint
-
-        report = run_lint([dataset], LintOptions(quiet=quiet)).report()
-        facts = dataset_facts(report)
-        usecase, measured, notes = apply_facts(usecase, facts)
-    result = run_recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
-    result.measured = measured
-    result.notes = notes
+    options, policy = project_settings(rule_paths, quiet=quiet)
+    advice = advise(answers_path, dataset=dataset, options=options, rule_paths=policy)
     if output_format == "json":
-        payload = {"recommendation": result.model_dump(), "usecase": usecase.model_dump()}
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps(advice.to_json(), indent=2))
         return
-    click.echo(render_recommendation(result))
-
-
-STRATEGY_NAMES = {
-    "prompting": "prompting",
-    "rag": "RAG",
-    "fine_tune": "fine-tuning",
-    "rag_and_fine_tune": "RAG + fine-tuning",
-}
-
-
-def render_recommendation(result: Any) -> str:
-    """The recommendation as text: verdict, scores, reasons with sources, next steps."""
-    names = STRATEGY_NAMES
-    out = [f"Recommendation: {names[result.primary]} (confidence {result.confidence})"]
-    if result.runner_up:
-        out.append(f"Runner-up: {names[result.runner_up]}")
-    out += ["", "Scores"]
-    for strategy, score in sorted(result.scores.items(), key=lambda item: -item[1]):
-        blocked = result.blocked.get(strategy)
-        note = f"  ruled out by {', '.join(blocked)}" if blocked else ""
-        out.append(f"  {names[strategy]:<18} {score:+d}{note}")
-    out += ["", "Why"]
-    for entry in result.trace:
-        points = ", ".join(f"{names[k]} {v:+d}" for k, v in entry.scores.items() if v)
-        gate = f"; rules out {', '.join(names[g] for g in entry.gate)}" if entry.gate else ""
-        contested = " (sources disagree)" if entry.contested else ""
-        out.append(f"  [{entry.rule}] {entry.reason}{contested}")
-        if points or gate:
-            out.append(f"      {points}{gate}")
-        out.append(f"      source: {entry.source}")
-    if result.notes:
-        out += ["", "Measured, not claimed"]
-        out.extend(f"  {note}" for note in result.notes)
-    if result.next_steps:
-        out += ["", "Next steps"]
-        out.extend(f"  [ ] {step}" for step in result.next_steps)
-    if result.counterfactuals:
-        out += ["", "What would change the advice"]
-        out.extend(f"  {c.sentence}" for c in result.counterfactuals)
-    if result.defaulted:
-        out += ["", "Not answered (defaults used): " + ", ".join(result.defaulted)]
-    return "\n".join(out)
+    click.echo(render_recommendation(advice.recommendation))
 
 
 def _report_options(command: F) -> F:
@@ -587,7 +513,6 @@ def _report_options(command: F) -> F:
 def _write_report(
     loaded: Any,
     dataset: Path | None,
-    answers_path: Path | None,
     *,
     eval_path: Path | None,
     semantic: bool,
@@ -597,56 +522,23 @@ def _write_report(
     quiet: bool,
     run_dir: Path | None,
 ) -> None:
-    """Lint, recommend, render: the shared body of `report` and `check`."""
-    from advisor.advice.engine import apply_facts, dataset_facts, load_rules
-    from advisor.advice.engine import recommend as run_recommend
+    """Advise, build the report, write it: the shared body of `report` and `check`."""
+    from advisor.advice.strategies import display_name
+    from advisor.api import advise, build_report
     from advisor.fsutil import write_atomic
-    from advisor.report.html import build_report_data, dataset_snippets, load_training, render_html
-    from advisor.resources import rules_dir
+    from advisor.report.html import render_html
 
-    rules = load_rules(policy_paths(rule_paths))
-    usecase, facts, notes, measured, lint = loaded.usecase, None, [], {}, None
-    snippets: dict[str, dict[int, str]] = {}
-    if dataset is not None:
-        from advisor.linter.runner import LintOptions, run_lint
-
-        run = run_lint([dataset], LintOptions(semantic=semantic, quiet=quiet), eval_path=eval_path)
-        report = run.report()
-        lint = report.model_dump()
-        facts = dataset_facts(report)
-        usecase, measured, notes = apply_facts(usecase, facts)
-        wanted: dict[str, set[int]] = {}
-        for finding in report.findings:
-            if finding.duplicate_of and finding.line is not None:
-                wanted.setdefault(finding.file, set()).add(finding.line)
-                wanted.setdefault(finding.duplicate_of["file"], set()).add(
-                    finding.duplicate_of["line"]
-                )
-        for file, lines in wanted.items():
-            snippets[file] = dataset_snippets(Path(file), set(sorted(lines)[:200]))
-    result = run_recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
-    result.measured, result.notes = measured, notes
-    inputs = [("answers", answers_path)] if answers_path else []
-    inputs += [("training data", dataset)] if dataset else []
-    inputs += [("evaluation data", eval_path)] if eval_path else []
-    rule_files = sorted(
-        {Path(rule.file) for rule in rules}, key=lambda p: (p.parent != rules_dir(), str(p))
+    options, policy = project_settings(rule_paths, semantic=semantic, quiet=quiet)
+    advice = advise(
+        loaded, dataset=dataset, eval_path=eval_path, options=options, rule_paths=policy
     )
-    data = build_report_data(
-        usecase=usecase.model_dump(),
-        defaulted=loaded.defaulted,
-        recommendation=result.model_dump(),
-        lint=lint,
-        inputs=[(role, Path(path)) for role, path in inputs],
-        rule_files=rule_files,
-        snippets=snippets,
-        training=load_training(run_dir) if run_dir is not None else None,
-    )
+    data = build_report(advice, run_dir=run_dir)
     write_atomic(output, render_html(data))
     if json_output is not None:
         write_atomic(json_output, json.dumps(data, indent=2, default=str) + "\n")
     written = f"{output}" + (f" and {json_output}" if json_output else "")
-    verdict = f"{STRATEGY_NAMES[result.primary]} ({result.confidence} confidence)"
+    result = advice.recommendation
+    verdict = f"{display_name(result.primary)} ({result.confidence} confidence)"
     click.echo(f"Recommendation: {verdict}. Wrote {written}.")
 
 
@@ -674,7 +566,7 @@ def report(answers_path: Path, dataset: Path | None, **shared: Any) -> None:
     """
     from advisor.advice.usecase import load_answers
 
-    _write_report(load_answers(answers_path), dataset, answers_path, **shared)
+    _write_report(load_answers(answers_path), dataset, **shared)
 
 
 @cli.command()
@@ -696,7 +588,7 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
       advisor check train.jsonl --eval valid.jsonl --semantic
     """
     from advisor.advice.questionnaire import run_questionnaire
-    from advisor.advice.usecase import LoadedUseCase, UseCase, is_relevant
+    from advisor.advice.usecase import LoadedUseCase, parse_answers
 
     known = known_answers(answers_path)
     if sys.stdin.isatty():
@@ -705,22 +597,21 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
             click.echo,
             known,
         )
-        defaulted: list[str] = []
+        loaded = LoadedUseCase(
+            usecase=usecase,
+            defaulted=[],
+            source=str(answers_path) if answers_path else None,
+            answered=list(usecase.model_dump()),
+        )
     else:
-        usecase = UseCase.model_validate(known)
-        defaulted = [
-            name
-            for name in UseCase.model_fields
-            if name not in known and is_relevant(name, usecase)
-        ]
-        if defaulted:
+        loaded = parse_answers(known, str(answers_path) if answers_path else "answers")
+        loaded.source = str(answers_path) if answers_path else None
+        if loaded.defaulted:
             click.echo(
-                "No terminal to ask in: using defaults for " + ", ".join(defaulted) + ".", err=True
+                "No terminal to ask in: using defaults for " + ", ".join(loaded.defaulted) + ".",
+                err=True,
             )
-    loaded = LoadedUseCase(
-        usecase=usecase, defaulted=defaulted, source=str(answers_path) if answers_path else None
-    )
-    _write_report(loaded, dataset, answers_path, **shared)
+    _write_report(loaded, dataset, **shared)
 
 
 @cli.command()
@@ -867,6 +758,7 @@ def train(
       accelerate launch --multi_gpu --num_processes 2 -m advisor train ... --backend lora
     """
     from advisor.train.runner import GateRefused, TrainOptions, run_training
+    from advisor.train.summary import render_training
 
     options = TrainOptions(
         answers=answers_path,
@@ -903,25 +795,6 @@ def train(
     click.echo(render_training(metrics) + f"\nWrote {out}/metrics.json")
 
 
-def render_training(metrics: dict[str, Any]) -> str:
-    """The run's result in a few lines: each model's held-out numbers, then the verdict."""
-    lines = []
-    if metrics["backend"] == "export":
-        for name, summary in metrics["export"].items():
-            state = (
-                "ready" if summary["ready"] else "lint errors " + ", ".join(summary["lint_errors"])
-            )
-            lines.append(f"{name}: {summary['files']['train']} ({state})")
-    elif metrics["backend"] == "lora":
-        task = metrics["task_metric"]
-        for name, m in metrics["models"].items():
-            lines.append(f"{name}: loss {m['loss']:.3f}, {task} {m[task]:.3f}")
-    else:
-        for name, m in metrics["models"].items():
-            lines.append(f"{name}: accuracy {m['accuracy']:.3f}, macro-F1 {m['macro_f1']:.3f}")
-    return "\n".join(lines) + f"\nVerdict: {metrics['verdict']}."
-
-
 @cli.command("rules")
 @click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
@@ -930,18 +803,18 @@ def render_training(metrics: dict[str, Any]) -> str:
 @handle_errors
 def rules_command(output_format: str, strategy: bool) -> None:
     """List every lint rule (or, with --strategy, every strategy rule) with its source."""
-    from advisor.linter.catalogue import FAMILIES, load_catalogue
+    from advisor.linter.catalogue import load_catalogue
+    from advisor.linter.docs import list_rules
 
     if strategy:
         from advisor.advice.engine import load_rules
+        from advisor.advice.render import render_strategy_rules
 
         rules = load_rules()
         if output_format == "json":
             click.echo(json.dumps([rule.model_dump() for rule in rules], indent=2))
             return
-        for rule in rules:
-            click.echo(f"{rule.id}\n  when: {rule.when or 'always'}\n  {rule.reason}")
-            click.echo(f"  source: {rule.source}")
+        click.echo(render_strategy_rules(rules), nl=False)
         return
 
     catalogue = load_catalogue()
@@ -952,15 +825,7 @@ def rules_command(output_format: str, strategy: bool) -> None:
             )
         )
         return
-    family = None
-    for code in sorted(catalogue.rules, key=lambda c: ("FTDQSP".index(c[0]), c)):
-        doc = catalogue.rules[code]
-        if code[0] != family:
-            family = code[0]
-            click.echo(f"\n{family}  {FAMILIES[family]}")
-        fix = "fix" if doc.fixable else "   "
-        summary = doc.what if len(doc.what) <= 70 else doc.what[:67] + "..."
-        click.echo(f"  {code}  {doc.name:<34} {doc.severity:<7} {fix}  {summary}")
+    click.echo(list_rules(catalogue), nl=False)
 
 
 def main() -> None:

@@ -11,19 +11,18 @@ changes to the answers that would change the advice.
 from __future__ import annotations
 
 import itertools
-import typing
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from advisor.advice import conditions
+from advisor.advice.fields import model_field_types
+from advisor.advice.strategies import STRATEGIES, Strategy
 from advisor.advice.usecase import UseCase
 from advisor.errors import RuleFileError
 from advisor.resources import read_rule_file, rules_dir
 
-STRATEGIES = ("prompting", "rag", "fine_tune", "rag_and_fine_tune")
-Strategy = Literal["prompting", "rag", "fine_tune", "rag_and_fine_tune"]
 FACT_FIELDS = {
     "facts.available": conditions.FieldType(bool),
     "facts.unique_examples": conditions.FieldType((int, float), nullable=True),
@@ -54,23 +53,7 @@ class StrategyRule(BaseModel):
 
 def field_types() -> dict[str, conditions.FieldType]:
     """Condition types of every use-case field (from the pydantic model) and fact."""
-    types: dict[str, conditions.FieldType] = dict(FACT_FIELDS)
-    for name, field in UseCase.model_fields.items():
-        annotation = field.annotation
-        nullable = False
-        args = typing.get_args(annotation)
-        if args and type(None) in args:
-            nullable = True
-            annotation = next(a for a in args if a is not type(None))
-        if typing.get_origin(annotation) is Literal:
-            types[name] = conditions.FieldType(str, typing.get_args(annotation), nullable)
-        elif annotation is bool:
-            types[name] = conditions.FieldType(bool, None, nullable)
-        elif annotation is int:
-            types[name] = conditions.FieldType((int, float), None, nullable)
-        else:  # pragma: no cover - every field is one of the above
-            types[name] = conditions.FieldType(object, None, nullable)
-    return types
+    return {**FACT_FIELDS, **model_field_types(UseCase)}
 
 
 def load_rules(extra_dirs: list[Path] | None = None) -> list[StrategyRule]:

@@ -8,12 +8,12 @@ already in a file are not asked again.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ValidationError
 
+from advisor.advice.fields import field_type
 from advisor.advice.usecase import UseCase, is_relevant
 
 Ask = Callable[[str], str]
@@ -21,21 +21,14 @@ Say = Callable[[str], None]
 
 
 def _choices(name: str) -> tuple[str, ...] | None:
-    annotation = UseCase.model_fields[name].annotation
-    args = typing.get_args(annotation)
-    if args and type(None) in args:
-        annotation = next(a for a in args if a is not type(None))
-    if typing.get_origin(annotation) is Literal:
-        return tuple(typing.get_args(annotation))
-    return None
+    return field_type(UseCase.model_fields[name].annotation).choices
 
 
 def _kind(name: str) -> str:
-    annotation = UseCase.model_fields[name].annotation
-    args = typing.get_args(annotation)
-    if annotation is bool or (args and bool in args):
+    kind = field_type(UseCase.model_fields[name].annotation).kind
+    if kind is bool:
         return "bool"
-    if annotation is int:
+    if kind == (int, float):
         return "int"
     return "choice"
 

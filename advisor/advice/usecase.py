@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor.advice import conditions
+from advisor.advice.fields import model_field_types
 from advisor.errors import InputError
 
 TaskType = Literal["generation", "classification", "extraction", "qa", "summarization", "chat"]
@@ -165,11 +167,17 @@ class UseCase(BaseModel):
 
 
 class LoadedUseCase(BaseModel):
-    """A use case plus which fields took their default (the report says so)."""
+    """A use case plus which fields the answers gave and which took their default
+    (the report says so)."""
 
     usecase: UseCase
     defaulted: list[str]
     source: str | None = None
+    answered: list[str] = Field(default_factory=list)
+
+    def known(self) -> dict[str, Any]:
+        """Only the answers actually given (not the model's defaults)."""
+        return self.usecase.model_dump(include=set(self.answered))
 
 
 def parse_answers(data: dict[str, Any], source: str = "answers") -> LoadedUseCase:
@@ -187,7 +195,8 @@ def parse_answers(data: dict[str, Any], source: str = "answers") -> LoadedUseCas
     defaulted = [
         name for name in UseCase.model_fields if name not in data and is_relevant(name, usecase)
     ]
-    return LoadedUseCase(usecase=usecase, defaulted=defaulted, source=source)
+    answered = [name for name in UseCase.model_fields if name in data]
+    return LoadedUseCase(usecase=usecase, defaulted=defaulted, source=source, answered=answered)
 
 
 def is_relevant(name: str, usecase: UseCase) -> bool:
@@ -195,10 +204,8 @@ def is_relevant(name: str, usecase: UseCase) -> bool:
     condition = UseCase.questions()[name].get("ask_if")
     if not condition:
         return True
-    from advisor.advice import conditions
-    from advisor.advice.engine import field_types
-
-    return conditions.evaluate(conditions.parse(condition, field_types()), usecase.model_dump())
+    parsed = conditions.parse(condition, model_field_types(UseCase))
+    return conditions.evaluate(parsed, usecase.model_dump())
 
 
 def load_answers(path: Path | str) -> LoadedUseCase:

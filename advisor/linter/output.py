@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from advisor import __version__
 from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import DatasetFacts
 from advisor.linter.findings import SEVERITY_RANK, Finding
 from advisor.linter.runner import LintRun
+from advisor.version import __version__
 
 OUTPUT_FORMATS = ("text", "json", "github", "sarif")
 _SHOWN_PER_RULE = 5

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from advisor import __version__
 from advisor.datasets import Dataset, open_dataset
 from advisor.datasets import formats as fmt
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT
@@ -30,9 +29,17 @@ from advisor.linter.facts import (
     FindingModel,
     LintReport,
 )
-from advisor.linter.findings import SEVERITY_RANK, Finding, is_selected
+from advisor.linter.findings import SEVERITY_RANK, Finding
 from advisor.linter.parallel import analyse_dataset
-from advisor.linter.similar import Compared, SimilarIndex, find_similar
+from advisor.linter.similar import (
+    Compared,
+    Embedders,
+    Reference,
+    SimilarIndex,
+    SimilarSettings,
+    find_similar,
+)
+from advisor.linter.sink import FindingSink, FixPlan
 from advisor.providers.tokens import (
     Encoder,
     ModelProfile,
@@ -42,6 +49,7 @@ from advisor.providers.tokens import (
     load_encoder,
     load_providers,
 )
+from advisor.version import __version__
 
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".ndjson")
 
@@ -70,18 +78,6 @@ class LintOptions:
 
 
 @dataclass
-class FixPlan:
-    """What a safe fix would change: records to drop and fields to rewrite, keyed by
-    the record's ordinal in the file (lines are ambiguous in one-line JSON arrays)."""
-
-    drop: set[int] = field(default_factory=set)
-    edits: dict[int, list[tuple[tuple[Any, ...], str]]] = field(default_factory=dict)
-
-    def edit(self, ordinal: int, path: tuple[Any, ...], action: str) -> None:
-        self.edits.setdefault(ordinal, []).append((path, action))
-
-
-@dataclass
 class DuplicateIndex:
     """First line of every example and every input seen in a training file."""
 
@@ -99,7 +95,6 @@ class FileResult:
     index: DuplicateIndex
     dataset: Dataset
     similar_index: SimilarIndex | None = None
-    embedder: Any = None
 
 
 class FileLinter:
@@ -114,7 +109,9 @@ class FileLinter:
         providers: Providers,
         model: ModelProfile,
         encoder: Encoder,
+        embedders: Embedders,
         reference: DuplicateIndex | None = None,
+        reference_similar: SimilarIndex | None = None,
     ) -> None:
         self.path = path
         self.file = str(path)
@@ -125,46 +122,22 @@ class FileLinter:
         self.model = model
         self.role_profile: RoleProfile = providers.role_profile(model)
         self.encoder = encoder
+        self.embedders = embedders
         self.reference = reference
-        self.findings: list[Finding] = []
-        self.fix_plan = FixPlan()
+        self.reference_similar = reference_similar
+        self.sink = FindingSink(
+            self.file,
+            catalogue,
+            select=options.select,
+            ignore=options.ignore,
+            escalate=frozenset(self.role_profile.escalate),
+        )
+        self.add = self.sink.add
+        self.selected = self.sink.selected
+        self.fix_plan = self.sink.fix_plan
         self.index = DuplicateIndex(self.file)
         self.empty_markers = frozenset(m.lower() for m in self.thresholds.empty_markers)
-        self._selected: dict[str, bool] = {}
         self.kind: str | None = None
-        self.reference_similar: SimilarIndex | None = None
-        self.similar_index: SimilarIndex | None = None
-        self.embedder: Any = None
-
-    # ------------------------------------------------------------------ findings
-
-    def selected(self, code: str) -> bool:
-        known = self._selected.get(code)
-        if known is None:
-            known = is_selected(code, self.options.select, self.options.ignore)
-            self._selected[code] = known
-        return known
-
-    def severity(self, code: str) -> str:
-        if code in self.role_profile.escalate:
-            return "error"
-        return self.catalogue.rules[code].severity
-
-    def add(self, code: str, line: int | None, message: str, **extra: Any) -> Finding | None:
-        if not self.selected(code):
-            return None
-        rule = self.catalogue.rules[code]
-        finding = Finding(
-            code=code,
-            severity=self.severity(code),
-            file=self.file,
-            line=line,
-            message=message,
-            fixable=rule.fixable,
-            **extra,
-        )
-        self.findings.append(finding)
-        return finding
 
     # ------------------------------------------------------------------ run
 
@@ -210,8 +183,24 @@ class FileLinter:
         self.context_flags = self.context()
         for result in analyse_dataset(dataset, self.context_flags, self.options.workers):
             self._merge(result, state)
+        similar_index = None
         if state.compared.lines:
-            found = find_similar(self, state.compared, state.leaked_lines)
+            settings = SimilarSettings(
+                thresholds=self.thresholds,
+                near=self.context_flags.near,
+                semantic=self.context_flags.semantic,
+                tier=self.options.semantic_tier,
+                quiet=self.options.quiet,
+                kind=self.kind,
+            )
+            reference = (
+                Reference(self.reference.file, self.reference_similar)
+                if self.reference is not None
+                else None
+            )
+            found, similar_index = find_similar(
+                self.sink, state.compared, state.leaked_lines, settings, self.embedders, reference
+            )
             state.near, state.semantic = found.near, found.semantic
             state.leaked += found.leaked
             state.conflicting += found.conflicting
@@ -220,16 +209,9 @@ class FileLinter:
             state.semantic = 0 if self.context_flags.semantic else None
         self._finish(dataset, state)
         facts = self._facts(dataset, state)
-        self.findings.sort(key=lambda f: (f.line or 0, f.code))
-        return FileResult(
-            self.findings,
-            facts,
-            self.fix_plan,
-            self.index,
-            dataset,
-            self.similar_index,
-            self.embedder,
-        )
+        findings = self.sink.findings
+        findings.sort(key=lambda f: (f.line or 0, f.code))
+        return FileResult(findings, facts, self.fix_plan, self.index, dataset, similar_index)
 
     # ------------------------------------------------------------------ per example
 
@@ -622,15 +604,15 @@ def run_lint(
     model = providers.model(options.model)
     encoder = load_encoder(model)
     files = expand_paths(paths)
-    results = []
-    embedder = None
-    for path in files:
-        linter = FileLinter(
-            path, options, catalogue=catalogue, providers=providers, model=model, encoder=encoder
-        )
-        linter.embedder = embedder
-        results.append(linter.run())
-        embedder = linter.embedder
+    embedders = Embedders(options.embedding_model)
+    shared = {
+        "catalogue": catalogue,
+        "providers": providers,
+        "model": model,
+        "encoder": encoder,
+        "embedders": embedders,
+    }
+    results = [FileLinter(path, options, **shared).run() for path in files]
     eval_result = None
     if eval_path is not None:
         if not Path(eval_path).is_file():
@@ -638,14 +620,9 @@ def run_lint(
         linter = FileLinter(
             Path(eval_path),
             options,
-            catalogue=catalogue,
-            providers=providers,
-            model=model,
-            encoder=encoder,
+            **shared,
             reference=results[0].index if results else None,
+            reference_similar=results[0].similar_index if results else None,
         )
-        if results:
-            linter.reference_similar = results[0].similar_index
-            linter.embedder = results[0].embedder
         eval_result = linter.run()
     return LintRun(results, eval_result)

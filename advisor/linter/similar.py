@@ -9,15 +9,13 @@ into findings, clusters with a keeper, and fix-plan drops.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
+from advisor.linter.catalogue import Thresholds
+from advisor.linter.sink import FindingSink
 from advisor.similarity import dedup, minhash
-
-if TYPE_CHECKING:
-    from advisor.linter.runner import FileLinter
-
 
 _ADVERB = {"near": "nearly", "semantic": "semantically"}
 
@@ -83,39 +81,89 @@ class SimilarResult:
     conflicting: int = 0
 
 
-def find_similar(linter: FileLinter, compared: Compared, leaked_lines: set[int]) -> SimilarResult:
-    """Add D004/D005/D002/D003 findings for near and semantic matches."""
-    thresholds = linter.thresholds
+@dataclass
+class SimilarSettings:
+    """What the near and semantic passes need from the run's options."""
+
+    thresholds: Thresholds
+    near: bool
+    semantic: bool
+    tier: str = "full"
+    quiet: bool = False
+    kind: str | None = None
+
+
+@dataclass
+class Reference:
+    """The training file an evaluation file is checked against for leaks."""
+
+    file: str
+    index: SimilarIndex | None
+
+
+class Embedders:
+    """The embedding models of one lint run, loaded on first use and shared by its files."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self.model = model
+        self._full: Any = None
+        self._static: Any = None
+
+    def full(self) -> Any:
+        if self._full is None:
+            from advisor.similarity.embeddings import load_embedder
+
+            self._full = load_embedder(self.model)
+        return self._full
+
+    def static(self) -> Any:
+        if self._static is None:
+            from advisor.similarity.static_embeddings import load_static
+
+            self._static = load_static(self.full())
+        return self._static
+
+
+def find_similar(
+    sink: FindingSink,
+    compared: Compared,
+    leaked_lines: set[int],
+    settings: SimilarSettings,
+    embedders: Embedders,
+    reference: Reference | None = None,
+) -> tuple[SimilarResult, SimilarIndex]:
+    """Add D004/D005/D002/D003 findings for near and semantic matches; also returns
+    the index an evaluation file is later compared against."""
+    thresholds = settings.thresholds
     result = SimilarResult()
     flagged: set[int] = set()  # compared indexes already reported as a duplicate or conflict
-    reference = linter.reference_similar
+    against = reference.index if reference is not None else None
     input_signatures = compared.signature_matrix(compared.input_signatures)
-    if linter.context_flags.near and len(compared.input_signatures):
+    if settings.near and len(compared.input_signatures):
         outputs = compared.signature_matrix(compared.output_signatures)
         sides = dedup.minhash_sides(input_signatures, outputs, compared.labels)
         candidates = dedup.near_candidates(input_signatures, thresholds.near_bands)
         duplicates, conflicts = dedup.split_pairs(candidates, sides, thresholds.near_jaccard)
-        result.near = _report_duplicates(
-            linter, compared, duplicates, sides, "D004", "near", flagged
+        result.near = _report_duplicates(sink, compared, duplicates, sides, "D004", "near", flagged)
+        result.conflicting += _report_conflicts(
+            sink, compared, conflicts, "near", flagged, settings.kind
         )
-        result.conflicting += _report_conflicts(linter, compared, conflicts, "near", flagged)
-        if reference is not None and reference.input_signatures is not None:
+        if reference is not None and against is not None and against.input_signatures is not None:
             leaks = dedup.near_leaks(
-                reference.input_signatures,
+                against.input_signatures,
                 input_signatures,
                 thresholds.near_bands,
                 thresholds.near_jaccard,
             )
-            result.leaked += _report_leaks(linter, compared, leaks, reference, "near", leaked_lines)
+            result.leaked += _report_leaks(sink, compared, leaks, reference, "near", leaked_lines)
     embeddings = None
     static_inputs = None
-    if linter.context_flags.semantic:
+    fast = settings.tier == "fast"
+    if settings.semantic:
         threshold = thresholds.semantic_cosine
-        fast = linter.options.semantic_tier == "fast"
-        embedder = _embedder(linter)
+        embedder = embedders.full()
         if fast:
-            static = _static(linter)
-            static_inputs = static.encode(compared.input_texts)
+            static_inputs = embedders.static().encode(compared.input_texts)
             candidates = [
                 (i, j)
                 for i, j, _ in dedup.similar_pairs(static_inputs, thresholds.semantic_fast_cosine)
@@ -124,7 +172,7 @@ def find_similar(linter: FileLinter, compared: Compared, leaked_lines: set[int])
             involved = sorted({k for pair in candidates for k in pair})
         else:
             involved = list(range(len(compared.lines)))
-        inputs, outputs_ = _embed_rows(linter, embedder, compared, involved)
+        inputs, outputs_ = _embed_rows(embedder, compared, involved, not settings.quiet)
         sides = dedup.embedding_sides(inputs, outputs_, compared.labels)
         if not fast:
             candidates = [
@@ -134,54 +182,34 @@ def find_similar(linter: FileLinter, compared: Compared, leaked_lines: set[int])
             ]
         duplicates, conflicts = dedup.split_pairs(candidates, sides, threshold)
         result.semantic = _report_duplicates(
-            linter, compared, duplicates, sides, "D005", "semantic", flagged
+            sink, compared, duplicates, sides, "D005", "semantic", flagged
         )
-        result.conflicting += _report_conflicts(linter, compared, conflicts, "semantic", flagged)
-        if reference is not None and reference.input_texts is not None:
-            leaks = _semantic_leaks(linter, embedder, compared, reference, static_inputs, inputs)
+        result.conflicting += _report_conflicts(
+            sink, compared, conflicts, "semantic", flagged, settings.kind
+        )
+        if reference is not None and against is not None and against.input_texts is not None:
+            leaks = _semantic_leaks(settings, embedder, compared, against, static_inputs, inputs)
             result.leaked += _report_leaks(
-                linter, compared, leaks, reference, "semantic", leaked_lines
+                sink, compared, leaks, reference, "semantic", leaked_lines
             )
         embeddings = (inputs, outputs_)
-    linter.similar_index = SimilarIndex(
+    index = SimilarIndex(
         lines=compared.lines,
-        input_signatures=input_signatures if linter.context_flags.near else None,
-        input_texts=compared.input_texts if linter.context_flags.semantic else None,
-        input_embeddings=None
-        if embeddings is None or linter.options.semantic_tier == "fast"
-        else embeddings[0],
+        input_signatures=input_signatures if settings.near else None,
+        input_texts=compared.input_texts if settings.semantic else None,
+        input_embeddings=None if embeddings is None or fast else embeddings[0],
         static_inputs=static_inputs,
     )
-    return result
-
-
-def _embedder(linter: FileLinter):  # type: ignore[no-untyped-def]
-    from advisor.similarity.embeddings import load_embedder
-
-    if linter.embedder is None:
-        linter.embedder = load_embedder(linter.options.embedding_model)
-    return linter.embedder
-
-
-def _static(linter: FileLinter):  # type: ignore[no-untyped-def]
-    from advisor.similarity.static_embeddings import load_static
-
-    if getattr(linter.embedder, "static", None) is None:
-        linter.embedder.static = load_static(linter.embedder)
-    return linter.embedder.static
+    return result, index
 
 
 def _embed_rows(
-    linter: FileLinter,
-    embedder,
-    compared: Compared,
-    rows: list[int],  # type: ignore[no-untyped-def]
+    embedder: Any, compared: Compared, rows: list[int], progress: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Full-model embeddings of the inputs (and outputs) of ``rows``; other rows are
     zero vectors, which never reach a threshold."""
     from advisor.similarity.embeddings import embed
 
-    progress = not linter.options.quiet
     n = len(compared.lines)
     inputs = np.zeros((n, embedder.dimension), dtype=np.float32)
     if rows:
@@ -209,8 +237,8 @@ def _vectors_by_row(
 
 
 def _semantic_leaks(
-    linter: FileLinter,
-    embedder,  # type: ignore[no-untyped-def]
+    settings: SimilarSettings,
+    embedder: Any,
     compared: Compared,
     reference: SimilarIndex,
     static_inputs: np.ndarray | None,
@@ -219,17 +247,17 @@ def _semantic_leaks(
     """Eval inputs semantically equal to a training input (fast tier: proposed by
     the static model, confirmed by the full model)."""
 
-    threshold = linter.thresholds.semantic_cosine
+    threshold = settings.thresholds.semantic_cosine
     assert reference.input_texts is not None
     if reference.input_embeddings is not None:
         return dedup.semantic_leaks(reference.input_embeddings, inputs, threshold)
     assert static_inputs is not None and reference.static_inputs is not None
     proposals = list(
         dedup.similar_pairs(
-            static_inputs, linter.thresholds.semantic_fast_cosine, other=reference.static_inputs
+            static_inputs, settings.thresholds.semantic_fast_cosine, other=reference.static_inputs
         )
     )
-    progress = not linter.options.quiet
+    progress = not settings.quiet
     eval_vectors = _vectors_by_row(
         embedder, compared.input_texts, sorted({j for j, _, _ in proposals}), progress
     )
@@ -245,7 +273,7 @@ def _semantic_leaks(
 
 
 def _report_duplicates(
-    linter: FileLinter,
+    sink: FindingSink,
     compared: Compared,
     pairs: list[dedup.Pair],
     sides: dedup.Sides,
@@ -266,25 +294,30 @@ def _report_duplicates(
         members.tolist(), leaders.tolist(), similarities.tolist(), strict=True
     ):
         flagged.add(member)
-        finding = linter.add(
+        finding = sink.add(
             code,
             compared.lines[member],
             f"{kind.capitalize()} duplicate of line {compared.lines[keeper]} "
             f"({threshold_name} {similarity:.2f} on input and output); keep one.",
-            duplicate_of={"file": linter.file, "line": compared.lines[keeper]},
+            duplicate_of={"file": sink.file, "line": compared.lines[keeper]},
             similarity=round(similarity, 4),
             kind=kind,
         )
         if finding is not None and compared.fixable[member]:
-            linter.fix_plan.drop.add(compared.ordinals[member])
+            sink.fix_plan.drop.add(compared.ordinals[member])
     return len(keepers)
 
 
 def _report_conflicts(
-    linter: FileLinter, compared: Compared, pairs: list[dedup.Pair], kind: str, flagged: set[int]
+    sink: FindingSink,
+    compared: Compared,
+    pairs: list[dedup.Pair],
+    kind: str,
+    flagged: set[int],
+    data_kind: str | None,
 ) -> int:
     count = 0
-    what = "label" if linter.kind == "classification" else "output"
+    what = "label" if data_kind == "classification" else "output"
     for pair in dedup.first_per_member(pairs):
         if (
             pair.later in flagged
@@ -293,12 +326,12 @@ def _report_conflicts(
             continue  # exact-input conflicts were reported in the file pass
         flagged.add(pair.later)
         count += 1
-        linter.add(
+        sink.add(
             "D002",
             compared.lines[pair.later],
             f"Input {_ADVERB[kind]} the same as line {compared.lines[pair.earlier]} "
             f"(similarity {pair.input_similarity:.2f}) with a different {what}.",
-            duplicate_of={"file": linter.file, "line": compared.lines[pair.earlier]},
+            duplicate_of={"file": sink.file, "line": compared.lines[pair.earlier]},
             similarity=round(pair.input_similarity, 4),
             kind="conflict",
         )
@@ -306,29 +339,29 @@ def _report_conflicts(
 
 
 def _report_leaks(
-    linter: FileLinter,
+    sink: FindingSink,
     compared: Compared,
     leaks: list[tuple[int, int, float]],
-    reference: SimilarIndex,
+    reference: Reference,
     kind: str,
     leaked_lines: set[int],
 ) -> int:
     count = 0
-    assert linter.reference is not None
+    assert reference.index is not None
     for eval_index, train_index, similarity in leaks:
         line = compared.lines[eval_index]
         if line in leaked_lines:
             continue
         leaked_lines.add(line)
         count += 1
-        train_line = reference.lines[train_index]
-        linter.add(
+        train_line = reference.index.lines[train_index]
+        sink.add(
             "D003",
             line,
             f"This evaluation example's input is a {kind} duplicate of "
-            f"{linter.reference.file} line {train_line} (similarity {similarity:.2f}); it "
+            f"{reference.file} line {train_line} (similarity {similarity:.2f}); it "
             "inflates evaluation scores.",
-            duplicate_of={"file": linter.reference.file, "line": train_line},
+            duplicate_of={"file": reference.file, "line": train_line},
             similarity=round(similarity, 4),
             kind="leak",
         )

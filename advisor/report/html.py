@@ -1,4 +1,4 @@
-"""The HTML recommendation report: one self-contained page, and its JSON twin.
+"""The HTML recommendation report: one self-contained page from the report data.
 
 The report only consumes the lint report and the recommendation; it decides
 nothing. Everything from the dataset, the answers or rule files is data:
@@ -9,31 +9,14 @@ remote request or embedded object.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from advisor import __version__
+from advisor.advice.strategies import TITLE_NAMES as STRATEGY_NAMES
+from advisor.linter.catalogue import FAMILIES, load_catalogue
+from advisor.linter.clusters import build_clusters
+from advisor.linter.findings import Finding
 from advisor.resources import reports_dir
-
-STRATEGY_NAMES = {
-    "prompting": "Prompting",
-    "rag": "RAG",
-    "fine_tune": "Fine-tuning",
-    "rag_and_fine_tune": "RAG + fine-tuning",
-}
-FAMILY_ORDER = "FTDQSP"
-SNIPPET = 160
-
-
-def sha256(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def safe_url(url: str) -> str | None:
@@ -42,91 +25,6 @@ def safe_url(url: str) -> str | None:
     if parsed.scheme in ("http", "https") and parsed.netloc:
         return url.strip()
     return None
-
-
-def build_report_data(
-    *,
-    usecase: dict[str, Any],
-    defaulted: list[str],
-    recommendation: dict[str, Any],
-    lint: dict[str, Any] | None,
-    inputs: list[tuple[str, Path]],
-    rule_files: list[Path],
-    snippets: dict[str, dict[int, str]] | None = None,
-    training: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Everything the page shows, as plain data (this is also the JSON twin)."""
-    return {
-        "advisor_version": __version__,
-        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "usecase": usecase,
-        "defaulted": defaulted,
-        "recommendation": recommendation,
-        "lint": lint,
-        "snippets": {
-            file: {str(line): text for line, text in lines.items()}
-            for file, lines in (snippets or {}).items()
-        },
-        "training": training,
-        "provenance": {
-            "inputs": [
-                {"role": role, "file": str(path), "sha256": sha256(path)} for role, path in inputs
-            ],
-            "rule_files": [{"file": str(path), "sha256": sha256(path)} for path in rule_files],
-        },
-    }
-
-
-def load_training(run: Path) -> dict[str, Any]:
-    """A run folder's metrics.json (the `advisor train` contract), checked."""
-    import json
-
-    from advisor.errors import InputError
-
-    path = Path(run) / "metrics.json"
-    try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read the training metrics ({exc}).") from exc
-    models = metrics.get("models") if isinstance(metrics, dict) else None
-    exported = isinstance(metrics, dict) and isinstance(metrics.get("export"), dict)
-    if not isinstance(models, dict) or ("fine_tuned" not in models and not exported):
-        raise InputError(f"{path}: not an advisor training run (no models.fine_tuned).")
-    return {"run": str(run), **metrics, "columns": training_columns(metrics)}
-
-
-def training_columns(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """Which held-out numbers the report's table shows for this backend."""
-    if metrics.get("backend") == "lora":
-        task = metrics.get("task_metric", "chrf")
-        return [
-            {"key": "loss", "label": "Held-out loss", "ci": False},
-            {"key": "perplexity", "label": "Perplexity", "ci": False},
-            {"key": task, "label": "Exact match" if task == "exact_match" else "chrF", "ci": True},
-        ]
-    return [
-        {"key": "accuracy", "label": "Accuracy", "ci": True},
-        {"key": "macro_f1", "label": "Macro-F1", "ci": True},
-    ]
-
-
-def dataset_snippets(path: Path, lines: set[int]) -> dict[int, str]:
-    """The input text of the examples on ``lines`` (shortened), for the report."""
-    from advisor.datasets import open_dataset
-    from advisor.linter.analyse import comparison_texts
-
-    found: dict[int, str] = {}
-    if not lines:
-        return found
-    for example in open_dataset(path).examples():
-        if example.line in lines and example.line not in found and example.messages:
-            text = " ".join(comparison_texts(example)[0].split()) or " ".join(
-                m.content for m in example.messages
-            )
-            found[example.line] = text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
-            if len(found) == len(lines):
-                break
-    return found
 
 
 # --------------------------------------------------------------------------- view model
@@ -200,14 +98,12 @@ def _balance(labels: dict[str, int] | None) -> dict[str, Any] | None:
 
 
 def _finding_groups(lint: dict[str, Any]) -> list[dict[str, Any]]:
-    from advisor.linter.catalogue import FAMILIES, load_catalogue
-
     catalogue = load_catalogue()
     by_code: dict[str, list[dict[str, Any]]] = {}
     for finding in lint.get("findings", []):
         by_code.setdefault(finding["code"], []).append(finding)
     families = []
-    for letter in FAMILY_ORDER:
+    for letter in FAMILIES:
         codes = sorted(code for code in by_code if code.startswith(letter))
         if not codes:
             continue
@@ -241,9 +137,6 @@ def _finding_groups(lint: dict[str, Any]) -> list[dict[str, Any]]:
 
 def view_model(data: dict[str, Any]) -> dict[str, Any]:
     """What the template needs, derived from the report data (numbers and text)."""
-    from advisor.linter.clusters import build_clusters
-    from advisor.linter.findings import Finding
-
     recommendation = data["recommendation"]
     lint = data.get("lint")
     trace = [

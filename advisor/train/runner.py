@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor import __version__
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import write_atomic, write_folder_atomic
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
+from advisor.version import __version__
 
 QUALIFYING = ("fine_tune", "rag_and_fine_tune")
 
@@ -110,20 +110,19 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
 
 
 def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
-    from advisor.advice.engine import apply_facts, dataset_facts, load_rules, recommend
-    from advisor.advice.usecase import load_answers
-    from advisor.linter.runner import LintOptions, run_lint
+    from advisor.api import advise
+    from advisor.linter.runner import LintOptions
 
     main = is_main_process()
-    loaded = load_answers(options.answers)
-    lint_run = run_lint(
-        [options.dataset],
-        LintOptions(quiet=options.quiet or not main),
+    advice = advise(
+        options.answers,
+        dataset=options.dataset,
         eval_path=options.eval_path,
+        options=LintOptions(quiet=options.quiet or not main),
     )
-    report = lint_run.report()
-    usecase, _, _ = apply_facts(loaded.usecase, dataset_facts(report))
-    recommendation = recommend(usecase, load_rules(), facts=dataset_facts(report))
+    report = advice.lint_report
+    assert report is not None  # a dataset was given, so it was linted
+    usecase, recommendation = advice.usecase, advice.recommendation
     errors = [f.code for f in report.findings if f.severity == "error"]
     reasons = gate(recommendation, errors)
     if reasons and not options.force:

@@ -1,0 +1,193 @@
+"""advisor as a library: the calls the command line makes, for anyone to make.
+
+``lint`` checks a dataset, ``advise`` turns a use case (and, when given, what
+the linter measured in its dataset) into a recommendation, and
+``build_report`` gathers everything the HTML report and its JSON twin show.
+The CLI parses options, calls these, prints and sets exit codes; nothing here
+prints.
+
+>>> report = advisor.lint("train.jsonl", model="gpt-4o-mini")            # doctest: +SKIP
+>>> advice = advise("usecase.toml", dataset="train.jsonl")              # doctest: +SKIP
+>>> advice.recommendation.primary, advice.recommendation.confidence     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.advice.engine import (
+    Recommendation,
+    StrategyRule,
+    apply_facts,
+    dataset_facts,
+    load_rules,
+    recommend,
+)
+from advisor.advice.usecase import LoadedUseCase, UseCase, load_answers
+from advisor.config import AdvisorConfig
+from advisor.linter.facts import LintReport
+from advisor.linter.runner import LintOptions, LintRun, run_lint
+from advisor.report.data import (
+    build_report_data,
+    dataset_snippets,
+    load_training,
+    snippet_lines,
+)
+from advisor.resources import rules_dir
+
+__all__ = ["Advice", "advise", "build_report", "lint", "lint_options", "run_lint"]
+
+
+def lint_options(config: AdvisorConfig | None = None, **given: Any) -> LintOptions:
+    """Lint options: values given here win over ``[tool.advisor]``, which wins over
+    the defaults. ``None``, empty strings and empty tuples count as not given."""
+    config = config or AdvisorConfig()
+    given = {key: value for key, value in given.items() if value not in (None, (), [], "")}
+    select = tuple(given.pop("select", ())) or tuple(c.upper() for c in config.select or ["ALL"])
+    ignore = tuple(given.pop("ignore", ())) or tuple(
+        c.upper() for c in (config.ignore or []) + (config.extend_ignore or [])
+    )
+    from_config = {
+        "model": config.model,
+        "epochs": config.epochs,
+        "input_format": config.input_format,
+        "text_column": config.text_column,
+        "label_column": config.label_column,
+        "semantic": bool(config.semantic),
+        "embedding_model": config.embedding_model,
+    }
+    merged = {key: value for key, value in from_config.items() if value not in (None, "")}
+    merged.update(given)
+    if "embedding_model" in merged:
+        merged["embedding_model"] = str(merged["embedding_model"])
+    if given.get("semantic") is False and config.semantic:
+        merged["semantic"] = True  # a flag that is off means "not given"
+    return LintOptions(select=select, ignore=ignore, **merged)
+
+
+def lint(
+    path: str | Path | list[str | Path],
+    *,
+    eval: str | Path | None = None,
+    select: list[str] | tuple[str, ...] = ("ALL",),
+    ignore: list[str] | tuple[str, ...] = (),
+    model: str | None = None,
+    epochs: int | None = None,
+    input_format: str | None = None,
+    text_column: str | None = None,
+    label_column: str | None = None,
+) -> LintReport:
+    """Lint a dataset the way ``advisor lint --format json`` does; returns the same report.
+
+    >>> report = advisor.lint("train.jsonl", model="gpt-4o-mini")   # doctest: +SKIP
+    >>> report.facts.unique_examples, [f.code for f in report.findings]  # doctest: +SKIP
+    """
+    paths = path if isinstance(path, list) else [path]
+    options = LintOptions(
+        select=tuple(select),
+        ignore=tuple(ignore),
+        model=model,
+        epochs=epochs,
+        input_format=input_format,
+        text_column=text_column,
+        label_column=label_column,
+    )
+    return run_lint(paths, options, eval_path=eval).report()
+
+
+@dataclass
+class Advice:
+    """A recommendation with everything it was made from."""
+
+    answers: LoadedUseCase
+    # The use case advised on: the answers, with measured facts in place of claims.
+    usecase: UseCase
+    recommendation: Recommendation
+    rules: list[StrategyRule]
+    dataset: Path | None = None
+    eval_path: Path | None = None
+    lint_run: LintRun | None = None
+    lint_report: LintReport | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `advisor recommend --format json` contract."""
+        return {
+            "recommendation": self.recommendation.model_dump(),
+            "usecase": self.usecase.model_dump(),
+        }
+
+
+def strategy_rule_paths(
+    extra: list[Path] | tuple[Path, ...] = (),
+    config: AdvisorConfig | None = None,
+    config_path: Path | None = None,
+) -> list[Path]:
+    """Company-policy rule files: those given, then ``rules`` from ``[tool.advisor]``
+    (relative to the pyproject.toml that names them)."""
+    paths = [Path(p) for p in extra]
+    if config is not None and config.rules and config_path is not None:
+        paths += [config_path.parent / p for p in config.rules]
+    return paths
+
+
+def advise(
+    answers: LoadedUseCase | str | Path,
+    *,
+    dataset: str | Path | None = None,
+    eval_path: str | Path | None = None,
+    options: LintOptions | None = None,
+    rule_paths: list[Path] | tuple[Path, ...] = (),
+) -> Advice:
+    """Recommend a strategy; with ``dataset``, lint it first and advise on what it
+    measures (unique, error-free examples; duplicate and error rates) instead of
+    what was claimed."""
+    loaded = answers if isinstance(answers, LoadedUseCase) else load_answers(answers)
+    rules = load_rules(list(rule_paths))
+    usecase, facts, measured, notes = loaded.usecase, None, {}, []
+    lint_run = report = None
+    if dataset is not None:
+        lint_run = run_lint([dataset], options or LintOptions(), eval_path=eval_path)
+        report = lint_run.report()
+        facts = dataset_facts(report)
+        usecase, measured, notes = apply_facts(usecase, facts)
+    result = recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
+    result.measured, result.notes = measured, notes
+    return Advice(
+        answers=loaded,
+        usecase=usecase,
+        recommendation=result,
+        rules=rules,
+        dataset=Path(dataset) if dataset is not None else None,
+        eval_path=Path(eval_path) if eval_path is not None else None,
+        lint_run=lint_run,
+        lint_report=report,
+    )
+
+
+def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[str, Any]:
+    """Everything the HTML report shows, as plain data (also its JSON twin)."""
+    snippets: dict[str, dict[int, str]] = {}
+    lint = None
+    if advice.lint_report is not None:
+        lint = advice.lint_report.model_dump()
+        for file, lines in snippet_lines(advice.lint_report).items():
+            snippets[file] = dataset_snippets(Path(file), lines)
+    source = advice.answers.source
+    inputs = [("answers", Path(source))] if source else []
+    inputs += [("training data", advice.dataset)] if advice.dataset else []
+    inputs += [("evaluation data", advice.eval_path)] if advice.eval_path else []
+    rule_files = sorted(
+        {Path(rule.file) for rule in advice.rules}, key=lambda p: (p.parent != rules_dir(), str(p))
+    )
+    return build_report_data(
+        usecase=advice.usecase.model_dump(),
+        defaulted=advice.answers.defaulted,
+        recommendation=advice.recommendation.model_dump(),
+        lint=lint,
+        inputs=inputs,
+        rule_files=rule_files,
+        snippets=snippets,
+        training=load_training(Path(run_dir)) if run_dir is not None else None,
+    )

@@ -1,0 +1,78 @@
+"""Where one file's findings go: the selection, the severities and the fix plan.
+
+Every check — per example, file level, near and semantic — reports through a
+``FindingSink``, so selection (``--select``/``--ignore``) and a provider
+profile's escalations are applied in one place, and a check needs to know
+nothing about the linter that runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.linter.catalogue import Catalogue
+from advisor.linter.findings import Finding, is_selected
+
+
+@dataclass
+class FixPlan:
+    """What a safe fix would change: records to drop and fields to rewrite, keyed by
+    the record's ordinal in the file (lines are ambiguous in one-line JSON arrays)."""
+
+    drop: set[int] = field(default_factory=set)
+    edits: dict[int, list[tuple[tuple[Any, ...], str]]] = field(default_factory=dict)
+
+    def edit(self, ordinal: int, path: tuple[Any, ...], action: str) -> None:
+        self.edits.setdefault(ordinal, []).append((path, action))
+
+
+class FindingSink:
+    """Collects the findings of one file; codes outside the catalogue are a bug."""
+
+    def __init__(
+        self,
+        file: str,
+        catalogue: Catalogue,
+        *,
+        select: tuple[str, ...],
+        ignore: tuple[str, ...],
+        escalate: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
+        self.file = file
+        self.catalogue = catalogue
+        self.select = select
+        self.ignore = ignore
+        self.escalate = escalate
+        self.findings: list[Finding] = []
+        self.fix_plan = FixPlan()
+        self._selected: dict[str, bool] = {}
+
+    def selected(self, code: str) -> bool:
+        known = self._selected.get(code)
+        if known is None:
+            known = is_selected(code, self.select, self.ignore)
+            self._selected[code] = known
+        return known
+
+    def severity(self, code: str) -> str:
+        if code in self.escalate:
+            return "error"
+        return self.catalogue.rules[code].severity
+
+    def add(self, code: str, line: int | None, message: str, **extra: Any) -> Finding | None:
+        """Record a finding if its rule is selected; returns it (None when not selected)."""
+        rule = self.catalogue.rules[code]  # KeyError: a check emitted an undocumented code
+        if not self.selected(code):
+            return None
+        finding = Finding(
+            code=code,
+            severity=self.severity(code),
+            file=self.file,
+            line=line,
+            message=message,
+            fixable=rule.fixable,
+            **extra,
+        )
+        self.findings.append(finding)
+        return finding

@@ -1,0 +1,120 @@
+"""The report's data: everything the page shows, as plain data (also its JSON twin).
+
+Built from the use case, the recommendation and the lint report; re-reads the
+dataset only for the text snippets of duplicate clusters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import InputError
+from advisor.version import __version__
+
+SNIPPET = 160
+# At most this many example lines per file are quoted in the report.
+SNIPPET_LINES = 200
+
+
+def sha256(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_report_data(
+    *,
+    usecase: dict[str, Any],
+    defaulted: list[str],
+    recommendation: dict[str, Any],
+    lint: dict[str, Any] | None,
+    inputs: list[tuple[str, Path]],
+    rule_files: list[Path],
+    snippets: dict[str, dict[int, str]] | None = None,
+    training: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the page shows, as plain data (this is also the JSON twin)."""
+    return {
+        "advisor_version": __version__,
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "usecase": usecase,
+        "defaulted": defaulted,
+        "recommendation": recommendation,
+        "lint": lint,
+        "snippets": {
+            file: {str(line): text for line, text in lines.items()}
+            for file, lines in (snippets or {}).items()
+        },
+        "training": training,
+        "provenance": {
+            "inputs": [
+                {"role": role, "file": str(path), "sha256": sha256(path)} for role, path in inputs
+            ],
+            "rule_files": [{"file": str(path), "sha256": sha256(path)} for path in rule_files],
+        },
+    }
+
+
+def load_training(run: Path) -> dict[str, Any]:
+    """A run folder's metrics.json (the `advisor train` contract), checked."""
+    path = Path(run) / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the training metrics ({exc}).") from exc
+    models = metrics.get("models") if isinstance(metrics, dict) else None
+    exported = isinstance(metrics, dict) and isinstance(metrics.get("export"), dict)
+    if not isinstance(models, dict) or ("fine_tuned" not in models and not exported):
+        raise InputError(f"{path}: not an advisor training run (no models.fine_tuned).")
+    return {"run": str(run), **metrics, "columns": training_columns(metrics)}
+
+
+def training_columns(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Which held-out numbers the report's table shows for this backend."""
+    if metrics.get("backend") == "lora":
+        task = metrics.get("task_metric", "chrf")
+        return [
+            {"key": "loss", "label": "Held-out loss", "ci": False},
+            {"key": "perplexity", "label": "Perplexity", "ci": False},
+            {"key": task, "label": "Exact match" if task == "exact_match" else "chrF", "ci": True},
+        ]
+    return [
+        {"key": "accuracy", "label": "Accuracy", "ci": True},
+        {"key": "macro_f1", "label": "Macro-F1", "ci": True},
+    ]
+
+
+def dataset_snippets(path: Path, lines: set[int]) -> dict[int, str]:
+    """The input text of the examples on ``lines`` (shortened), for the report."""
+    from advisor.datasets import open_dataset
+    from advisor.linter.analyse import comparison_texts
+
+    found: dict[int, str] = {}
+    if not lines:
+        return found
+    for example in open_dataset(path).examples():
+        if example.line in lines and example.line not in found and example.messages:
+            text = " ".join(comparison_texts(example)[0].split()) or " ".join(
+                m.content for m in example.messages
+            )
+            found[example.line] = text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+            if len(found) == len(lines):
+                break
+    return found
+
+
+def snippet_lines(lint: Any) -> dict[str, set[int]]:
+    """Which lines of which file the report quotes: both ends of every duplicate,
+    conflict and leak finding (the first ``SNIPPET_LINES`` of each file)."""
+    wanted: dict[str, set[int]] = {}
+    for finding in lint.findings:
+        if finding.duplicate_of and finding.line is not None:
+            wanted.setdefault(finding.file, set()).add(finding.line)
+            wanted.setdefault(finding.duplicate_of["file"], set()).add(finding.duplicate_of["line"])
+    return {file: set(sorted(lines)[:SNIPPET_LINES]) for file, lines in wanted.items()}
