@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from advisor.datasets.formats.names import FORMATS as FORMAT_NAMES
 from advisor.errors import AdvisorError
 from advisor.version import __version__
 
@@ -24,19 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FAIL_LEVELS = ("error", "warning", "info", "never")
-# Kept here (not imported from advisor.datasets) so --help needs no dataset code.
-FORMAT_NAMES = (
-    "openai-chat",
-    "sharegpt",
-    "alpaca",
-    "self-instruct",
-    "prompt-completion",
-    "text",
-    "classification",
-    "preference-dpo",
-    "preference-kto",
-    "gemini-contents",
-)
 
 
 def handle_errors(command: F) -> F:

@@ -15,7 +15,9 @@ from typing import Any
 
 from advisor.datasets import formats, raw
 from advisor.datasets.model import Example, Message, Problem
+from advisor.datasets.structure import F002, F003, F004
 from advisor.errors import InputError, UsageError
+from advisor.rulebook import Rule
 
 __all__ = ["FORMATS", "Dataset", "Example", "Message", "Problem", "open_dataset"]
 
@@ -58,12 +60,12 @@ class Dataset:
         """The example(s) one raw record holds, or one invalid example with its problem."""
         expected = self.format
         if record.problem is not None:
-            yield self._invalid(record, record.problem.code, record.problem.message)
+            yield self._invalid(record)
             return
         value = record.value
         if not isinstance(value, dict):
             message = f"Each example must be a JSON object, not {_json_type(value)}."
-            yield self._invalid(record, "F002", message)
+            yield self._invalid(record, F002, message)
             return
         if self.container == raw.TABLE or expected == formats.CLASSIFICATION_FORMAT:
             yield from self._normalise(value, record.line)
@@ -78,21 +80,29 @@ class Dataset:
                 f"Not a recognised example (keys: {keys}); expected the fields of "
                 f"{expected or 'a supported format'}."
             )
-            yield self._invalid(record, "F003", message)
+            yield self._invalid(record, F003, message)
             return
         if expected is not None and found != expected and not _compatible(found, expected):
             message = (
                 f"This row is {found} but the file is {expected}; one file must use one format."
             )
-            yield self._invalid(record, "F004", message, found)
+            yield self._invalid(record, F004, message, found)
             return
         yield from formats.NORMALISERS[found](value, record.line)
 
     def _invalid(
-        self, record: raw.RawRecord, code: str, message: str, found: str | None = None
+        self,
+        record: raw.RawRecord,
+        rule: Rule | None = None,
+        message: str = "",
+        found: str | None = None,
     ) -> Example:
-        """An example that could not be normalised, carrying why (and its line)."""
-        problem = record.problem or Problem(code, record.line, message)
+        """An example that could not be normalised, carrying why (and its line): the
+        reader's problem, or ``rule`` with ``message``."""
+        problem = record.problem
+        if problem is None:
+            assert rule is not None
+            problem = Problem(rule, record.line, message)
         return Example(
             line=record.line,
             format=found or self.format or "unknown",
@@ -153,7 +163,7 @@ def open_dataset(
             columns = ", ".join(map(repr, values[0])) if values else "none"
             dataset.file_problems.append(
                 Problem(
-                    "F003",
+                    F003,
                     1,
                     f"Cannot tell which column is the text and which the label (columns: "
                     f"{columns}); pass --text-column and --label-column.",

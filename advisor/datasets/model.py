@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.rulebook import Rule
+
 # Kinds of dataset: what the examples are for, which decides which checks apply.
 SFT = "sft"
 PREFERENCE = "preference"
@@ -34,12 +36,21 @@ class Message:
 
 @dataclass(slots=True)
 class Problem:
-    """A defect a reader found while normalising a record (a finding without severity)."""
+    """A defect a reader found while normalising a record (a finding without severity).
+
+    Readers pass the ``Rule`` (``Problem(F005, line, message)``); the code is kept
+    as a string so results stay cheap to pickle between worker processes.
+    """
 
     code: str
     line: int | None
     message: str
     field: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, Rule):
+            raise TypeError(f"Problem takes a declared Rule, not {self.code!r}")
+        self.code = self.code.code
 
 
 @dataclass(slots=True)

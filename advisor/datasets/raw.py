@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datasets.model import Problem
+from advisor.datasets.structure import F001, F018, F019
 from advisor.errors import InputError
 
 JSONL = "jsonl"
@@ -74,7 +75,7 @@ def sniff(path: Path) -> tuple[FileInfo | None, list[Problem]]:
         if head.startswith(bom) and not head.startswith(codecs.BOM_UTF8):
             return None, [
                 Problem(
-                    "F018",
+                    F018,
                     1,
                     f"The file is {name}-encoded; fine-tuning APIs expect UTF-8. "
                     f"Convert it, e.g. `iconv -f {name} -t UTF-8`.",
@@ -83,11 +84,11 @@ def sniff(path: Path) -> tuple[FileInfo | None, list[Problem]]:
     has_bom = head.startswith(codecs.BOM_UTF8)
     body = head[3:] if has_bom else head
     if not body.strip():
-        return None, [Problem("F019", None, "The file is empty: it holds no examples.")]
+        return None, [Problem(F019, None, "The file is empty: it holds no examples.")]
     if b"\x00" in body:
         return None, [
             Problem(
-                "F018",
+                F018,
                 body[: body.index(b"\x00")].count(b"\n") + 1,
                 "The file holds NUL bytes: it looks binary (or UTF-16 without a BOM), not "
                 "UTF-8 text.",
@@ -126,7 +127,7 @@ def _decode_line(raw: bytes, number: int) -> tuple[str | None, Problem | None]:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         return None, Problem(
-            "F018",
+            F018,
             number,
             f"Line is not valid UTF-8 (byte {exc.start + 1}: {raw[exc.start : exc.start + 1]!r}); "
             "re-save the file as UTF-8.",
@@ -165,9 +166,7 @@ def parse_json_line(
     except ValueError as exc:
         return RawRecord(number, problem=_json_problem(exc, number, text))
     except RecursionError:
-        return RawRecord(
-            number, problem=Problem("F001", number, "JSON nested too deeply to parse.")
-        )
+        return RawRecord(number, problem=Problem(F001, number, "JSON nested too deeply to parse."))
 
 
 def one_record_per_line(path: Path) -> bool:
@@ -241,7 +240,7 @@ def _json_problem(exc: ValueError, number: int, text: str) -> Problem:
         )
     else:
         message = f"Invalid JSON: {exc}."
-    return Problem("F001", number, message)
+    return Problem(F001, number, message)
 
 
 def _read_json_document(path: Path) -> Iterator[RawRecord]:
@@ -258,7 +257,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
         yield RawRecord(
             line,
             problem=Problem(
-                "F018", line, "The file is not valid UTF-8 here; re-save the file as UTF-8."
+                F018, line, "The file is not valid UTF-8 here; re-save the file as UTF-8."
             ),
         )
         text = raw.decode("utf-8", "replace")
@@ -285,7 +284,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
                 yield RawRecord(
                     line_at(length),
                     problem=Problem(
-                        "F001", line_at(length), "Invalid JSON: the array is not closed with ']'."
+                        F001, line_at(length), "Invalid JSON: the array is not closed with ']'."
                     ),
                 )
             return
@@ -296,7 +295,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
                 where = line_at(pos)
                 yield RawRecord(
                     where,
-                    problem=Problem("F001", where, "Invalid JSON: text after the closing ']'."),
+                    problem=Problem(F001, where, "Invalid JSON: text after the closing ']'."),
                 )
             return
         if in_array and char == ",":
@@ -312,7 +311,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
                 f"Invalid JSON in the element starting on line {start_line}: "
                 f"{getattr(exc, 'msg', exc)} (line {bad_line})."
             )
-            yield RawRecord(start_line, problem=Problem("F001", start_line, message))
+            yield RawRecord(start_line, problem=Problem(F001, start_line, message))
             resume = _next_object_start(text, max(bad_offset, pos + 1))
             if resume is None:
                 return
@@ -344,7 +343,7 @@ def _read_table(path: Path, delimiter: str) -> Iterator[RawRecord]:
             yield RawRecord(
                 1,
                 problem=Problem(
-                    "F018" if isinstance(exc, UnicodeDecodeError) else "F001",
+                    F018 if isinstance(exc, UnicodeDecodeError) else F001,
                     1,
                     f"Cannot read the header row: {exc}.",
                 ),
@@ -362,7 +361,7 @@ def _read_table(path: Path, delimiter: str) -> Iterator[RawRecord]:
                 yield RawRecord(
                     start,
                     problem=Problem(
-                        "F018",
+                        F018,
                         start,
                         "The file is not valid UTF-8 from here on; re-save it as UTF-8.",
                     ),
@@ -370,7 +369,7 @@ def _read_table(path: Path, delimiter: str) -> Iterator[RawRecord]:
                 return
             except csv.Error as exc:
                 previous_end = reader.line_num
-                yield RawRecord(start, problem=Problem("F001", start, f"Malformed row: {exc}."))
+                yield RawRecord(start, problem=Problem(F001, start, f"Malformed row: {exc}."))
                 continue
             previous_end = reader.line_num
             if not row or all(not cell.strip() for cell in row):
@@ -379,7 +378,7 @@ def _read_table(path: Path, delimiter: str) -> Iterator[RawRecord]:
                 yield RawRecord(
                     start,
                     problem=Problem(
-                        "F001",
+                        F001,
                         start,
                         f"Malformed row: {len(row)} fields where the header has {len(columns)}; "
                         "quote fields that contain the delimiter.",

@@ -9,13 +9,15 @@ balance, conventions) happens afterwards, in file order, in the runner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from advisor.datasets import formats as fmt
-from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example, Message
-from advisor.linter.content import check_example, whitespace_fields
+from advisor.datasets.formats import SELF_INSTRUCT
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example
+from advisor.linter.rules import TEXT_CHECKS, content
+from advisor.linter.rules.base import Hit, field_name
+from advisor.linter.rules.duplicates import example_keys
 from advisor.providers.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
@@ -24,8 +26,6 @@ from advisor.providers.tokens import (
     tool_calls_text,
     tool_definition_tokens,
 )
-
-STOPS = ("\n", " END", "###", " [END]", "***", ".")
 
 
 class ExampleResult(NamedTuple):
@@ -84,45 +84,6 @@ class Context:
         return cost
 
 
-# --------------------------------------------------------------------------- keys
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _message_key(message: Message) -> tuple[str, str, str]:
-    calls = tool_calls_text(message.tool_calls) if message.tool_calls else ""
-    return (message.role, _normalise(message.content), calls)
-
-
-def example_keys(example: Example) -> tuple[int, int, int, int]:
-    """Hashes of (whole example, input side, output side) after whitespace
-    normalisation, plus the byte-for-byte identity of the example.
-
-    The input side is every turn before the last assistant reply (system
-    included) with the tool definitions; the output side is the reply, the
-    label, and for preference data the rejected reply. Python's ``hash`` is
-    stable within a run and shared by forked workers.
-    """
-    raw_parts = tuple((m.role, m.content, repr(m.tool_calls)) for m in example.messages)
-    raw = hash((raw_parts, example.label, repr(example.tools), repr(example.rejected)))
-    if example.kind == TEXT:
-        whole = hash(tuple(_message_key(m) for m in example.messages))
-        return whole, whole, whole, raw
-    tools = repr(example.tools) if example.tools else ""
-    last = example.last_assistant_index()
-    prompt = example.messages if last is None else example.messages[:last]
-    prompt_key = hash((tuple(_message_key(m) for m in prompt), tools))
-    output_parts: tuple[Any, ...] = tuple(_message_key(m) for m in example.messages[len(prompt) :])
-    if example.label is not None:
-        output_parts = (*output_parts, ("label", example.label))
-    if example.rejected:
-        output_parts = (*output_parts, tuple(_message_key(m) for m in example.rejected))
-    output_key = hash(output_parts)
-    return hash((prompt_key, output_key)), prompt_key, output_key, raw
-
-
 # --------------------------------------------------------------------------- tokens
 
 
@@ -172,31 +133,43 @@ def count_tokens(
 # --------------------------------------------------------------------------- analyse
 
 
-def _conventions(example: Example, separators: tuple[str, ...]) -> tuple[int, bool, str]:
-    """(index of the prompt's separator or -1, completion starts with a space, stop)."""
-    record = example.record if isinstance(example.record, dict) else {}
-    prompt = record.get("prompt") if isinstance(record.get("prompt"), str) else ""
-    completion = record.get("completion") if isinstance(record.get("completion"), str) else ""
-    sep = next((i for i, s in enumerate(separators) if prompt.endswith(s)), -1)
-    stop = next((s for s in STOPS if completion.endswith(s)), "")
-    return sep, completion.startswith(" "), stop
+def content_hits(
+    example: Example, context: Context, edits: list[tuple[tuple[Any, ...], str]]
+) -> list[Hit]:
+    """Every selected per-example content check (T002, Q, P) on one example.
+
+    One pass of cheap substring tests over the example's joined text decides which
+    text checks can fire at all; most examples need none of them.
+    """
+    wanted = context.wanted
+    hits: list[Hit] = []
+    fields = list(texts_of(example))
+    joined = "\x00".join(text for _, text in fields)
+    active = [
+        check
+        for check in TEXT_CHECKS
+        if any(r.code in wanted for r in check.rules) and check.hint(joined)
+    ]
+    if active:
+        named = [(field_name(path), text) for path, text in fields]
+        for check in active:
+            for name, text in named:
+                check.check(name, text, hits)
+        hits = [hit for hit in hits if hit[0] in wanted]
+    if content.Q006.code in wanted:
+        content.whitespace(example, hits, edits)
+    content.reply_checks(example, context.empty_markers, wanted, hits)
+    if content.Q003.code in wanted:
+        content.empty_input_markers(example, context.empty_markers, hits, edits)
+    return hits
 
 
-def _empty_input_hits(
-    example: Example, markers: frozenset[str], hits: list[Any], edits: list[Any]
-) -> None:
-    if example.format not in (fmt.ALPACA, fmt.SELF_INSTRUCT):
-        return
-    for path, value in example.text_fields:
-        if path[-1] == "input" and value.strip() and value.strip().lower() in markers:
-            hits.append(
-                (
-                    "Q003",
-                    f"`input` is {value.strip()!r}; use an empty string for 'no input'.",
-                    "input",
-                )
-            )
-            edits.append((path, "empty"))
+def texts_of(example: Example) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every text of the example with its path, tool calls included."""
+    yield from example.text_fields
+    for index, message in enumerate(example.messages):
+        if message.tool_calls:
+            yield ("turn", index + 1, "tool_calls"), tool_calls_text(message.tool_calls)
 
 
 def analyse(example: Example, context: Context) -> ExampleResult:
@@ -210,19 +183,13 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     missing_system = missing_user = False
     convention = None
     if counted and not invalid:
-        hits = check_example(example, context.empty_markers, context.wanted) or ()
-        if "Q006" in context.wanted and any(code == "Q006" for code, _, _ in hits):
-            edits.extend((path, "strip") for path, _ in whitespace_fields(example))
-        if example.format in (fmt.ALPACA, fmt.SELF_INSTRUCT):
-            hits = list(hits)
-            _empty_input_hits(example, context.empty_markers, hits, edits)
+        hits = content_hits(example, context, edits) or ()
         keys = example_keys(example)
         if example.kind in (SFT, PREFERENCE):
             roles = {m.role for m in example.messages}
             missing_system = "system" not in roles and "developer" not in roles
             missing_user = "user" not in roles
-        if example.format == fmt.PROMPT_COMPLETION:
-            convention = _conventions(example, context.separators)
+        convention = content.conventions(example, context.separators)
     tokens = assistant = 0
     prompt_ids = output_ids = None
     texts = None
@@ -234,7 +201,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     return ExampleResult(
         line=example.line,
         ordinal=example.ordinal,
-        self_instruct=example.format == fmt.SELF_INSTRUCT,
+        self_instruct=example.format == SELF_INSTRUCT,
         problems=problems,
         invalid=invalid or not counted,
         counted=counted,

@@ -1,13 +1,13 @@
-"""The rule catalogue (rules/lint_rules.toml): codes, severities, documentation.
+"""The rule catalogue (rules/lint_rules.toml): severities, documentation, thresholds.
 
 The catalogue is data so that `advisor rule CODE`, the SARIF output and the
-report all show the same words, and so that documentation cannot drift from the
-code: a test checks that every code the checks emit has an entry and vice versa.
+report all show the same words. It is checked against the rule registry when it
+loads: every declared rule is documented, nothing else is, and names and fixes
+agree (see ``advisor.rulebook``).
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,17 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import RuleFileError, UsageError
+from advisor.linter.rules import RULES
 from advisor.resources import read_rule_file, rules_dir
-
-FAMILIES = {
-    "F": "format",
-    "T": "tokens and limits",
-    "D": "duplicates and leakage",
-    "Q": "content quality",
-    "S": "size and balance",
-    "P": "privacy and secrets",
-}
-_CODE = re.compile(r"^[FTDQSP]\d{3}$")
+from advisor.rulebook import CODE_PATTERN, FAMILIES, Rule
 
 
 class RuleDoc(BaseModel):
@@ -95,7 +87,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
         raise RuleFileError(f"{path}: [thresholds] {first['loc']}: {first['msg']}") from exc
     rules: dict[str, RuleDoc] = {}
     for code, entry in data.items():
-        if not _CODE.match(code):
+        if not CODE_PATTERN.match(code):
             raise RuleFileError(
                 f"{path}: [{code}] is not a rule code (a family letter and 3 digits)."
             )
@@ -105,4 +97,26 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise RuleFileError(f"{path}: rule {code}: {where}: {first['msg']}") from exc
+    check_against_registry(path, rules, RULES)
     return Catalogue(rules=rules, thresholds=thresholds)
+
+
+def check_against_registry(path: Path, docs: dict[str, RuleDoc], registry: dict[str, Rule]) -> None:
+    """The catalogue documents exactly the rules the code declares, with the same
+    names and the same fixes: neither can drift from the other."""
+    undocumented = sorted(set(registry) - set(docs))
+    if undocumented:
+        raise RuleFileError(
+            f"{path}: no entry for rule(s) {', '.join(undocumented)}, which the code declares."
+        )
+    for code, doc in docs.items():
+        declared = registry.get(code)
+        if declared is None:
+            raise RuleFileError(f"{path}: [{code}] is documented but no check declares it.")
+        if doc.name != declared.name:
+            raise RuleFileError(
+                f"{path}: [{code}] is named {doc.name!r} here and {declared.name!r} in the code."
+            )
+        if doc.fixable != declared.fixable:
+            state = "has a safe fix" if declared.fixable else "has no fix"
+            raise RuleFileError(f"{path}: [{code}] says fix = {doc.fix!r}, but the rule {state}.")

@@ -12,8 +12,9 @@ from collections import defaultdict
 from pydantic import BaseModel
 
 from advisor.linter.findings import Finding
+from advisor.linter.rules.duplicates import D001, D003, D004, D005
 
-DUPLICATE_CODES = {"D001": "exact", "D004": "near", "D005": "semantic"}
+DUPLICATE_CODES = {D001.code: "exact", D004.code: "near", D005.code: "semantic"}
 
 
 class Place(BaseModel):
@@ -72,7 +73,7 @@ def build_clusters(findings: list[Finding]) -> DuplicateReport:
                 similarity=finding.similarity or 0.0,
                 message=finding.message,
             )
-            (leaks if finding.code == "D003" else conflicts).append(link)
+            (leaks if finding.code == D003.code else conflicts).append(link)
 
     def keeper_of(place: tuple[str, int]) -> tuple[str, int]:
         seen = set()

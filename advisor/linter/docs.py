@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
-from advisor.linter.catalogue import FAMILIES, Catalogue, RuleDoc
+from advisor.linter.catalogue import Catalogue, RuleDoc
+from advisor.rulebook import FAMILIES
 
 
 def explain_rule(doc: RuleDoc, width: int = 88) -> str:

@@ -33,9 +33,8 @@ _SHARED: tuple[Dataset, Context] | None = None
 
 def analyse_dataset(
     dataset: Dataset, context: Context, workers: int | None = None
-) -> Iterator[ExampleResult | tuple[Any, ...]]:
-    """Every example's ``ExampleResult`` (or the same fields as a plain tuple), in
-    file order."""
+) -> Iterator[ExampleResult]:
+    """Every example's ``ExampleResult``, in file order."""
     count = workers if workers is not None else (os.cpu_count() or 1)
     if _can_parallelise(dataset, count):
         yield from _parallel(dataset, context, count)
@@ -72,14 +71,15 @@ def _can_parallelise(dataset: Dataset, workers: int) -> bool:
     )
 
 
-def _parallel(dataset: Dataset, context: Context, workers: int) -> Iterator[tuple[Any, ...]]:
+def _parallel(dataset: Dataset, context: Context, workers: int) -> Iterator[ExampleResult]:
     global _SHARED
     ranges = raw_io.line_ranges(dataset.path, workers * _RANGES_PER_WORKER)
     _SHARED = (dataset, context)
+    make = ExampleResult._make
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results in pool.imap(_analyse_range, ranges):
-                yield from results
+                yield from map(make, results)
     finally:
         _SHARED = None
 

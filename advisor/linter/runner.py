@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datasets import Dataset, open_dataset
-from advisor.datasets import formats as fmt
-from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT
+from advisor.datasets.formats import PREFERENCE_FORMATS
+from advisor.datasets.structure import F020
 from advisor.errors import InputError
 from advisor.linter.analyse import Context, ExampleResult
 from advisor.linter.catalogue import Catalogue, load_catalogue
@@ -31,6 +31,16 @@ from advisor.linter.facts import (
 )
 from advisor.linter.findings import SEVERITY_RANK, Finding
 from advisor.linter.parallel import analyse_dataset
+from advisor.linter.rules.content import check_conventions
+from advisor.linter.rules.duplicates import (
+    D004,
+    D005,
+    DuplicateIndex,
+    ExactCounts,
+    check_exact,
+)
+from advisor.linter.rules.size import check_balance, check_size
+from advisor.linter.rules.tokens import T001, T003, over_limit_message
 from advisor.linter.similar import (
     Compared,
     Embedders,
@@ -78,16 +88,6 @@ class LintOptions:
 
 
 @dataclass
-class DuplicateIndex:
-    """First line of every example and every input seen in a training file."""
-
-    file: str
-    examples: dict[int, int] = field(default_factory=dict)
-    inputs: dict[int, tuple[int, int]] = field(default_factory=dict)
-    identical: set[int] = field(default_factory=set)
-
-
-@dataclass
 class FileResult:
     findings: list[Finding]
     facts: DatasetFacts
@@ -132,7 +132,6 @@ class FileLinter:
             ignore=options.ignore,
             escalate=frozenset(self.role_profile.escalate),
         )
-        self.add = self.sink.add
         self.selected = self.sink.selected
         self.fix_plan = self.sink.fix_plan
         self.index = DuplicateIndex(self.file)
@@ -156,8 +155,8 @@ class FileLinter:
             wanted=frozenset(code for code in rules if self.selected(code)),
             # --ignore D004 (D005) switches the near (semantic) level off entirely,
             # its conflicts and leaks included: the way to skip its cost.
-            near=self.options.near and self.selected("D004"),
-            semantic=self.options.semantic and self.selected("D005"),
+            near=self.options.near and self.selected(D004.code),
+            semantic=self.options.semantic and self.selected(D005.code),
         )
 
     def run(self) -> FileResult:
@@ -167,17 +166,18 @@ class FileLinter:
             text_column=self.options.text_column,
             label_column=self.options.label_column,
         )
+        add = self.sink.add
         for problem in dataset.file_problems:
-            self.add(problem.code, problem.line, problem.message)
-        if dataset.format in fmt.PREFERENCE_FORMATS:
-            self.add(
-                "F020",
+            self.sink.add_hit(problem.code, problem.line, problem.message)
+        if dataset.format in PREFERENCE_FORMATS:
+            add(
+                F020,
                 None,
                 f"Preference data ({dataset.format}): train it with DPO/KTO, not supervised "
                 "fine-tuning. SFT-only checks (conflicting outputs) are skipped.",
             )
         if self.encoder.note:
-            self.add("T003", None, self.encoder.note)
+            add(T003, None, self.encoder.note)
         self.kind = dataset.kind
         state = _State()
         self.context_flags = self.context()
@@ -199,11 +199,16 @@ class FileLinter:
                 else None
             )
             found, similar_index = find_similar(
-                self.sink, state.compared, state.leaked_lines, settings, self.embedders, reference
+                self.sink,
+                state.compared,
+                state.exact.leaked_lines,
+                settings,
+                self.embedders,
+                reference,
             )
             state.near, state.semantic = found.near, found.semantic
-            state.leaked += found.leaked
-            state.conflicting += found.conflicting
+            state.exact.leaked += found.leaked
+            state.exact.conflicting += found.conflicting
         else:
             state.near = 0 if self.context_flags.near else None
             state.semantic = 0 if self.context_flags.semantic else None
@@ -215,215 +220,90 @@ class FileLinter:
 
     # ------------------------------------------------------------------ per example
 
-    def _merge(self, result: ExampleResult | tuple[Any, ...], state: _State) -> None:
+    def _merge(self, result: ExampleResult, state: _State) -> None:
         """Fold one analysed example into the file's findings and state, in file order."""
-        (
-            line,
-            ordinal,
-            self_instruct,
-            problems,
-            invalid,
-            counted,
-            hits,
-            edits,
-            keys,
-            tokens,
-            assistant_tokens,
-            messages,
-            label,
-            convention,
-            missing_system,
-            missing_user,
-            near,
-            texts,
-        ) = result
+        add_hit = self.sink.add_hit
+        line = result.line
         state.examples += 1
-        for code, problem_line, message, field_name in problems:
-            self.add(code, problem_line, message, field=field_name)
-        if counted:
+        for code, problem_line, message, field_name in result.problems:
+            add_hit(code, problem_line, message, field=field_name)
+        if result.counted:
+            tokens = result.tokens
             state.tokens.append(tokens)
-            state.assistant_tokens.append(assistant_tokens)
-            state.message_counts.append(messages)
+            state.assistant_tokens.append(result.assistant_tokens)
+            state.message_counts.append(result.messages)
             limit = self.model.training_context
             state.billable += min(limit, tokens)
             if tokens > limit:
                 state.over_limit += 1
-                self.add(
-                    "T001",
-                    line,
-                    f"{tokens:,} tokens ({self.encoder.name}), over the {limit:,}-token "
-                    f"training limit of {self.model.name}; it will be truncated. Shorten or "
-                    "split it.",
-                )
-        if invalid:
+                message = over_limit_message(tokens, limit, self.encoder.name, self.model.name)
+                self.sink.add(T001, line, message)
+        if result.invalid:
             state.invalid += 1
             return
         state.valid += 1
-        state.missing_system += missing_system
-        state.missing_user += missing_user
-        for code, message, field_name in hits:
-            self.add(code, line, message, field=field_name)
-        for path, action in edits:
-            self.fix_plan.edit(ordinal, path, action)
+        state.missing_system += result.missing_system
+        state.missing_user += result.missing_user
+        for code, message, field_name in result.hits:
+            add_hit(code, line, message, field=field_name)
+        for path, action in result.edits:
+            self.fix_plan.edit(result.ordinal, path, action)
+        label = result.label
         if label is not None:
             state.labels[label] += 1
-        if convention is not None:
-            state.conventions.append((line, *convention))
+        if result.convention is not None:
+            state.conventions.append((line, *result.convention))
+        keys = result.keys
         if keys is not None:
-            unique = self._check_duplicates(line, ordinal, self_instruct, keys, state)
-            if unique and (near is not None or texts is not None):
-                state.compared.add(line, ordinal, label, keys[1], self_instruct, near, texts)
-
-    def _check_duplicates(
-        self,
-        line: int,
-        ordinal: int,
-        self_instruct: bool,
-        keys: tuple[int, int, int, int],
-        state: _State,
-    ) -> bool:
-        """Exact duplicates, exact conflicts and exact leaks; False for an exact duplicate."""
-        whole, prompt, output, raw_key = keys
-        identical = raw_key in self.index.identical
-        self.index.identical.add(raw_key)
-        first = self.index.examples.get(whole)
-        if first is not None:
-            state.exact += 1
-            state.identical += identical
-            state.duplicate_inputs += 1
-            how = "" if identical else " (after whitespace normalisation)"
-            finding = self.add(
-                "D001",
-                line,
-                f"Exact duplicate of line {first}{how}.",
-                duplicate_of={"file": self.file, "line": first},
-                similarity=1.0,
-                kind="exact",
+            unique = check_exact(
+                self.sink,
+                self.index,
+                state.exact,
+                (line, result.ordinal, result.self_instruct),
+                keys,
+                self.kind,
+                self.reference,
             )
-            if finding is not None and not self_instruct:
-                self.fix_plan.drop.add(ordinal)
-            unique = False
-        else:
-            unique = True
-            self.index.examples[whole] = line
-            seen = self.index.inputs.get(prompt)
-            if seen is None:
-                self.index.inputs[prompt] = (line, output)
-            else:
-                state.duplicate_inputs += 1
-                if self.kind not in (PREFERENCE, TEXT) and seen[1] != output:
-                    state.conflicting += 1
-                    what = "label" if self.kind == CLASSIFICATION else "output"
-                    self.add(
-                        "D002",
-                        line,
-                        f"Same input as line {seen[0]} with a different {what}.",
-                        duplicate_of={"file": self.file, "line": seen[0]},
-                        similarity=1.0,
-                        kind="conflict",
-                    )
-        if self.reference is not None:
-            leaked = self.reference.inputs.get(prompt)
-            if leaked is not None:
-                state.leaked += 1
-                state.leaked_lines.add(line)
-                self.add(
-                    "D003",
+            if unique and (result.near is not None or result.texts is not None):
+                state.compared.add(
                     line,
-                    f"This evaluation example's input is also in {self.reference.file} "
-                    f"(line {leaked[0]}); it inflates evaluation scores.",
-                    duplicate_of={"file": self.reference.file, "line": leaked[0]},
-                    similarity=1.0,
-                    kind="leak",
+                    result.ordinal,
+                    label,
+                    keys[1],
+                    result.self_instruct,
+                    result.near,
+                    result.texts,
                 )
-        return unique
 
     # ------------------------------------------------------------------ dataset level
 
     def _finish(self, dataset: Dataset, state: _State) -> None:
-        unique = state.valid - state.exact
+        unique = state.valid - state.exact.exact
         state.unique = unique
         if (dataset.format is None and not state.examples) or self.reference is not None:
             return  # size and balance rules are about training data, not an eval split
-        minimum = self.model.min_examples
-        recommended = self.thresholds.recommended_examples
-        if unique < minimum:
-            self.add(
-                "S001",
-                None,
-                f"{unique} unique valid example(s); {self.model.name} needs at least {minimum}.",
-            )
-        elif unique < recommended:
-            self.add(
-                "S002",
-                None,
-                f"{unique} unique valid examples; guidance is at least {recommended} "
-                "(improvements usually show from 50 to 100).",
-            )
+        thresholds = self.thresholds
+        check_size(
+            self.sink,
+            unique,
+            self.model.min_examples,
+            thresholds.recommended_examples,
+            self.model.name,
+        )
         if state.labels:
-            self._check_balance(state.labels)
+            check_balance(
+                self.sink,
+                state.labels,
+                thresholds.min_examples_per_class,
+                thresholds.imbalance_fraction,
+            )
         if state.conventions:
-            self._check_conventions(state.conventions)
-
-    def _check_balance(self, labels: Counter[str]) -> None:
-        floor = self.thresholds.min_examples_per_class
-        total = sum(labels.values())
-        classes = len(labels)
-        for label, count in sorted(labels.items(), key=lambda item: item[1]):
-            if count < floor:
-                self.add(
-                    "S003",
-                    None,
-                    f"Class {label!r} has {count} example(s); at least {floor} are needed to "
-                    "learn and test it.",
-                )
-        if classes > 1:
-            label, count = min(labels.items(), key=lambda item: item[1])
-            share = count / total
-            if share < self.thresholds.imbalance_fraction / classes:
-                biggest, most = max(labels.items(), key=lambda item: item[1])
-                self.add(
-                    "S004",
-                    None,
-                    f"Class {label!r} holds {share:.1%} of {total} examples ({count} vs "
-                    f"{most} for {biggest!r}); rebalance or collect more.",
-                )
-
-    def _check_conventions(self, rows: list[tuple[int, int, bool, str]]) -> None:
-        """Q007/Q008: flag the minority when most rows follow a convention."""
-        separators = self.thresholds.prompt_separators
-        n = len(rows)
-        self._flag_minority(
-            [(line, separators[sep] if sep >= 0 else None) for line, sep, _, _ in rows],
-            "Q007",
-            lambda value, count: (
-                f"Prompt does not end with the separator {value!r} that {count} of {n} prompts use."
-            ),
-        )
-        self._flag_minority(
-            [(line, True if space else None) for line, _, space, _ in rows],
-            "Q008",
-            lambda _, count: f"Completion does not start with a space, unlike {count} of {n}.",
-        )
-        self._flag_minority(
-            [(line, stop or None) for line, _, _, stop in rows],
-            "Q008",
-            lambda value, count: (
-                f"Completion does not end with the stop sequence {value!r} "
-                f"that {count} of {n} completions use."
-            ),
-        )
-
-    def _flag_minority(self, rows: list[tuple[int, Any]], code: str, message: Any) -> None:
-        """When at least ``convention_share`` of rows share one value, flag the others."""
-        values = Counter(value for _, value in rows if value is not None)
-        if not values:
-            return
-        value, count = values.most_common(1)[0]
-        if self.thresholds.convention_share <= count / len(rows) < 1:
-            for line, found in rows:
-                if found != value:
-                    self.add(code, line, message(value, count))
+            check_conventions(
+                self.sink,
+                state.conventions,
+                thresholds.prompt_separators,
+                thresholds.convention_share,
+            )
 
     # ------------------------------------------------------------------ facts
 
@@ -460,7 +340,7 @@ class FileLinter:
             valid_examples=state.valid,
             invalid_examples=state.invalid,
             unique_examples=state.unique,
-            duplicate_rate=round(state.exact / state.valid, 4) if state.valid else 0.0,
+            duplicate_rate=round(state.exact.exact / state.valid, 4) if state.valid else 0.0,
             messages_per_example=Distribution.of(state.message_counts),
             tokens_per_example=Distribution.of(state.tokens),
             token_histogram=histogram(state.tokens),
@@ -470,11 +350,11 @@ class FileLinter:
             missing_user=state.missing_user,
             over_token_limit=state.over_limit,
             duplicates=DuplicateFacts(
-                exact=state.exact,
-                identical=state.identical,
-                conflicting=state.conflicting,
-                duplicate_inputs=state.duplicate_inputs,
-                leaked_into_eval=state.leaked,
+                exact=state.exact.exact,
+                identical=state.exact.identical,
+                conflicting=state.exact.conflicting,
+                duplicate_inputs=state.exact.duplicate_inputs,
+                leaked_into_eval=state.exact.leaked,
                 near=state.near,
                 semantic=state.semantic,
             ),
@@ -492,11 +372,8 @@ class _State:
     valid: int = 0
     invalid: int = 0
     unique: int = 0
-    exact: int = 0
-    identical: int = 0
-    conflicting: int = 0
-    duplicate_inputs: int = 0
-    leaked: int = 0
+    # Exact duplicates, conflicts and leaks; near/semantic conflicts and leaks add to it.
+    exact: ExactCounts = field(default_factory=ExactCounts)
     missing_system: int = 0
     missing_user: int = 0
     over_limit: int = 0
@@ -506,7 +383,6 @@ class _State:
     assistant_tokens: array[int] = field(default_factory=lambda: array("q"))
     message_counts: array[int] = field(default_factory=lambda: array("l"))
     compared: Compared = field(default_factory=Compared)
-    leaked_lines: set[int] = field(default_factory=set)
     near: int | None = None
     semantic: int | None = None
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from advisor.linter.catalogue import Thresholds
-from advisor.linter.sink import FindingSink
+from advisor.linter.rules.base import Sink
+from advisor.linter.rules.duplicates import D002, D003, D004, D005
+from advisor.rulebook import Rule
 from advisor.similarity import dedup, minhash
 
 _ADVERB = {"near": "nearly", "semantic": "semantically"}
@@ -125,7 +127,7 @@ class Embedders:
 
 
 def find_similar(
-    sink: FindingSink,
+    sink: Sink,
     compared: Compared,
     leaked_lines: set[int],
     settings: SimilarSettings,
@@ -144,7 +146,7 @@ def find_similar(
         sides = dedup.minhash_sides(input_signatures, outputs, compared.labels)
         candidates = dedup.near_candidates(input_signatures, thresholds.near_bands)
         duplicates, conflicts = dedup.split_pairs(candidates, sides, thresholds.near_jaccard)
-        result.near = _report_duplicates(sink, compared, duplicates, sides, "D004", "near", flagged)
+        result.near = _report_duplicates(sink, compared, duplicates, sides, D004, "near", flagged)
         result.conflicting += _report_conflicts(
             sink, compared, conflicts, "near", flagged, settings.kind
         )
@@ -182,7 +184,7 @@ def find_similar(
             ]
         duplicates, conflicts = dedup.split_pairs(candidates, sides, threshold)
         result.semantic = _report_duplicates(
-            sink, compared, duplicates, sides, "D005", "semantic", flagged
+            sink, compared, duplicates, sides, D005, "semantic", flagged
         )
         result.conflicting += _report_conflicts(
             sink, compared, conflicts, "semantic", flagged, settings.kind
@@ -273,11 +275,11 @@ def _semantic_leaks(
 
 
 def _report_duplicates(
-    sink: FindingSink,
+    sink: Sink,
     compared: Compared,
     pairs: list[dedup.Pair],
     sides: dedup.Sides,
-    code: str,
+    rule: Rule,
     kind: str,
     flagged: set[int],
 ) -> int:
@@ -295,7 +297,7 @@ def _report_duplicates(
     ):
         flagged.add(member)
         finding = sink.add(
-            code,
+            rule,
             compared.lines[member],
             f"{kind.capitalize()} duplicate of line {compared.lines[keeper]} "
             f"({threshold_name} {similarity:.2f} on input and output); keep one.",
@@ -304,12 +306,12 @@ def _report_duplicates(
             kind=kind,
         )
         if finding is not None and compared.fixable[member]:
-            sink.fix_plan.drop.add(compared.ordinals[member])
+            sink.drop(compared.ordinals[member])
     return len(keepers)
 
 
 def _report_conflicts(
-    sink: FindingSink,
+    sink: Sink,
     compared: Compared,
     pairs: list[dedup.Pair],
     kind: str,
@@ -327,7 +329,7 @@ def _report_conflicts(
         flagged.add(pair.later)
         count += 1
         sink.add(
-            "D002",
+            D002,
             compared.lines[pair.later],
             f"Input {_ADVERB[kind]} the same as line {compared.lines[pair.earlier]} "
             f"(similarity {pair.input_similarity:.2f}) with a different {what}.",
@@ -339,7 +341,7 @@ def _report_conflicts(
 
 
 def _report_leaks(
-    sink: FindingSink,
+    sink: Sink,
     compared: Compared,
     leaks: list[tuple[int, int, float]],
     reference: Reference,
@@ -356,7 +358,7 @@ def _report_leaks(
         count += 1
         train_line = reference.index.lines[train_index]
         sink.add(
-            "D003",
+            D003,
             line,
             f"This evaluation example's input is a {kind} duplicate of "
             f"{reference.file} line {train_line} (similarity {similarity:.2f}); it "

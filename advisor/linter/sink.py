@@ -13,6 +13,7 @@ from typing import Any
 
 from advisor.linter.catalogue import Catalogue
 from advisor.linter.findings import Finding, is_selected
+from advisor.rulebook import Rule
 
 
 @dataclass
@@ -28,7 +29,7 @@ class FixPlan:
 
 
 class FindingSink:
-    """Collects the findings of one file; codes outside the catalogue are a bug."""
+    """Collects the findings of one file."""
 
     def __init__(
         self,
@@ -60,9 +61,13 @@ class FindingSink:
             return "error"
         return self.catalogue.rules[code].severity
 
-    def add(self, code: str, line: int | None, message: str, **extra: Any) -> Finding | None:
-        """Record a finding if its rule is selected; returns it (None when not selected)."""
-        rule = self.catalogue.rules[code]  # KeyError: a check emitted an undocumented code
+    def add(self, rule: Rule, line: int | None, message: str, **extra: Any) -> Finding | None:
+        """Record a finding if ``rule`` is selected; returns it (None when not selected)."""
+        return self.add_hit(rule.code, line, message, **extra)
+
+    def add_hit(self, code: str, line: int | None, message: str, **extra: Any) -> Finding | None:
+        """The same for a code that came back from the per-example analysis (always
+        a declared rule's: hits and problems are built from ``Rule`` objects)."""
         if not self.selected(code):
             return None
         finding = Finding(
@@ -71,8 +76,12 @@ class FindingSink:
             file=self.file,
             line=line,
             message=message,
-            fixable=rule.fixable,
+            fixable=self.catalogue.rules[code].fixable,
             **extra,
         )
         self.findings.append(finding)
         return finding
+
+    def drop(self, ordinal: int) -> None:
+        """Let the safe fix remove the record with this ordinal."""
+        self.fix_plan.drop.add(ordinal)

@@ -13,10 +13,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from advisor.advice.strategies import TITLE_NAMES as STRATEGY_NAMES
-from advisor.linter.catalogue import FAMILIES, load_catalogue
+from advisor.linter.catalogue import load_catalogue
 from advisor.linter.clusters import build_clusters
 from advisor.linter.findings import Finding
 from advisor.resources import reports_dir
+from advisor.rulebook import FAMILIES
 
 
 def safe_url(url: str) -> str | None:

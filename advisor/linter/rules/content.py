@@ -1,0 +1,213 @@
+"""Content quality (Q): unfilled placeholders, empty output markers, refusal
+boilerplate, truncated outputs, stray whitespace, "no input" markers, and the
+prompt/completion conventions most rows of a file follow."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from advisor.datasets.formats import ALPACA, PROMPT_COMPLETION, SELF_INSTRUCT
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
+from advisor.linter.rules.base import Hit, Sink, TextCheck, field_name
+from advisor.rulebook import rule
+
+Q001 = rule("Q001", "template-placeholder", scope="example")
+Q002 = rule("Q002", "empty-output-marker", scope="example")
+Q003 = rule("Q003", "empty-input-marker", scope="example", fix="empty")
+Q004 = rule("Q004", "refusal-boilerplate", scope="example")
+Q005 = rule("Q005", "truncated-text", scope="example")
+Q006 = rule("Q006", "surrounding-whitespace", scope="example", fix="strip")
+Q007 = rule("Q007", "inconsistent-prompt-separator", scope="file")
+Q008 = rule("Q008", "inconsistent-completion-convention", scope="file")
+
+PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
+CODE_FENCE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+REFUSAL = re.compile(
+    r"\bas an ai(?: language)? model\b|\bas a large language model\b|\bas an ai developed by\b"
+    r"|\bi(?:'m| am) (?:sorry|afraid),? but i (?:can(?:no|')t|am unable|won't)\b"
+    r"|\bi (?:cannot|can't|won't) (?:fulfill|comply with|assist with|help with) "
+    r"(?:that|this|your) request\b"
+    r"|\bi'm not able to (?:provide|help with) (?:that|this)\b",
+    re.I,
+)
+DANGLING = re.compile(r"(?:[,(\[{:]|\b(?:and|or|the|of|to|with|because|but))\s*$", re.I)
+
+REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
+# Stop sequences a legacy completion may end with (Q008).
+STOPS = ("\n", " END", "###", " [END]", "***", ".")
+
+
+# --------------------------------------------------------------------------- per text
+
+
+def placeholders(field: str, text: str, hits: list[Hit]) -> None:
+    """Q001: unfilled template placeholders (outside code fences)."""
+    if "{{" in text:
+        searchable = CODE_FENCE_BLOCK.sub("", text) if "```" in text else text
+        found = PLACEHOLDER.findall(searchable)
+        if found:
+            shown = ", ".join(dict.fromkeys(found[:3]))
+            hits.append((Q001.code, f"{field} has unfilled placeholder(s) {shown}.", field))
+
+
+TEXT_CHECKS = (TextCheck((Q001,), lambda joined: "{{" in joined, placeholders),)
+
+
+# --------------------------------------------------------------------------- per example
+
+
+def whitespace_fields(example: Example) -> list[tuple[tuple[Any, ...], str]]:
+    """Text fields with surrounding whitespace that a safe fix may strip.
+
+    Legacy prompt/completion data is exempt where whitespace is the convention:
+    one leading space on completions and a trailing separator on prompts.
+    """
+    flagged: list[tuple[tuple[Any, ...], str]] = []
+    legacy = example.format == PROMPT_COMPLETION
+    for path, value in example.text_fields:
+        if not (value[:1].isspace() or value[-1:].isspace()) or value.isspace():
+            continue
+        if legacy and path == ("completion",):
+            body = value[1:] if value.startswith(" ") else value
+            if body == body.rstrip() and not body[:1].isspace():
+                continue
+        if legacy and path == ("prompt",) and value == value.lstrip():
+            continue
+        flagged.append((path, value))
+    return flagged
+
+
+def whitespace(example: Example, hits: list[Hit], edits: list[Any]) -> None:
+    """Q006, with the strip edits its safe fix makes."""
+    flagged = whitespace_fields(example)
+    if flagged:
+        names = ", ".join(field_name(path) for path, _ in flagged[:3])
+        more = f" and {len(flagged) - 3} more" if len(flagged) > 3 else ""
+        hits.append((Q006.code, f"Leading/trailing whitespace in {names}{more}.", None))
+        edits.extend((path, "strip") for path, _ in flagged)
+
+
+def empty_input_markers(
+    example: Example, markers: frozenset[str], hits: list[Hit], edits: list[Any]
+) -> None:
+    """Q003: an Alpaca/Self-Instruct ``input`` that says "no input" in words."""
+    if example.format not in (ALPACA, SELF_INSTRUCT):
+        return
+    for path, value in example.text_fields:
+        if path[-1] == "input" and value.strip() and value.strip().lower() in markers:
+            hits.append(
+                (
+                    Q003.code,
+                    f"`input` is {value.strip()!r}; use an empty string for 'no input'.",
+                    "input",
+                )
+            )
+            edits.append((path, "empty"))
+
+
+def reply_checks(
+    example: Example, empty_markers: frozenset[str], wanted: frozenset[str], hits: list[Hit]
+) -> None:
+    """Q002, Q004, Q005: the final assistant reply is empty in words, refusal
+    boilerplate, or cut off."""
+    if example.kind in (CLASSIFICATION, PREFERENCE) or not example.messages:
+        return
+    last = example.last_assistant_index()
+    if last is None:
+        return
+    reply = example.messages[last]
+    if reply.tool_calls and not reply.has_content:
+        return
+    output = reply.content.strip()
+    if len(output) < 20 and output.lower() in empty_markers:
+        if Q002.code in wanted:
+            message = f"The output is only {output!r}; give a real answer or drop the example."
+            hits.append((Q002.code, message, None))
+        return
+    if Q004.code in wanted:
+        for message in example.messages:
+            head = message.content[:400]
+            if message.role != "assistant" or not head:
+                continue
+            lowered = head.lower()
+            if any(hint in lowered for hint in REFUSAL_HINTS):
+                match = REFUSAL.search(head)
+                if match:
+                    note = f"An assistant reply is refusal boilerplate ({match.group(0)!r})."
+                    hits.append((Q004.code, note, None))
+                    break
+    if Q005.code in wanted and len(output) > 20:
+        tail = output[-40:]
+        if DANGLING.search(tail) or output.count("```") % 2 == 1:
+            shown = output[-25:].replace("\n", " ")
+            hits.append((Q005.code, f"The output looks truncated (ends …{shown!r}).", None))
+
+
+# --------------------------------------------------------------------------- conventions
+
+
+Convention = tuple[int, bool, str]  # (prompt separator index or -1, leading space, stop)
+
+
+def conventions(example: Example, separators: tuple[str, ...]) -> Convention | None:
+    """What a legacy prompt/completion row does (Q007/Q008 compare it with the file)."""
+    if example.format != PROMPT_COMPLETION:
+        return None
+    record = example.record if isinstance(example.record, dict) else {}
+    prompt = record.get("prompt") if isinstance(record.get("prompt"), str) else ""
+    completion = record.get("completion") if isinstance(record.get("completion"), str) else ""
+    sep = next((i for i, s in enumerate(separators) if prompt.endswith(s)), -1)
+    stop = next((s for s in STOPS if completion.endswith(s)), "")
+    return sep, completion.startswith(" "), stop
+
+
+def check_conventions(
+    sink: Sink,
+    rows: list[tuple[int, int, bool, str]],
+    separators: list[str],
+    share: float,
+) -> None:
+    """Q007/Q008: flag the minority when most rows follow a convention."""
+    n = len(rows)
+    _flag_minority(
+        sink,
+        [(line, separators[sep] if sep >= 0 else None) for line, sep, _, _ in rows],
+        Q007,
+        lambda value, count: (
+            f"Prompt does not end with the separator {value!r} that {count} of {n} prompts use."
+        ),
+        share,
+    )
+    _flag_minority(
+        sink,
+        [(line, True if space else None) for line, _, space, _ in rows],
+        Q008,
+        lambda _, count: f"Completion does not start with a space, unlike {count} of {n}.",
+        share,
+    )
+    _flag_minority(
+        sink,
+        [(line, stop or None) for line, _, _, stop in rows],
+        Q008,
+        lambda value, count: (
+            f"Completion does not end with the stop sequence {value!r} "
+            f"that {count} of {n} completions use."
+        ),
+        share,
+    )
+
+
+def _flag_minority(
+    sink: Sink, rows: list[tuple[int, Any]], code: Any, message: Any, share: float
+) -> None:
+    """When at least ``share`` of rows share one value, flag the others."""
+    values = Counter(value for _, value in rows if value is not None)
+    if not values:
+        return
+    value, count = values.most_common(1)[0]
+    if share <= count / len(rows) < 1:
+        for line, found in rows:
+            if found != value:
+                sink.add(code, line, message(value, count))

@@ -1,0 +1,155 @@
+"""Duplicates and leakage (D): exact, near and semantic duplicates, conflicting
+outputs for the same input, and evaluation examples that leak from training.
+
+The exact level is decided here while the file is folded in order (hashes of
+each example's input and output sides); the near and semantic levels run after
+the pass, in ``advisor.linter.similar``, and report the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, TEXT, Example, Message
+from advisor.linter.rules.base import Sink
+from advisor.providers.tokens import tool_calls_text
+from advisor.rulebook import rule
+
+D001 = rule("D001", "exact-duplicate", scope="file", fix="drop")
+D002 = rule("D002", "conflicting-outputs", scope="file")
+D003 = rule("D003", "train-eval-leak", scope="file")
+D004 = rule("D004", "near-duplicate", scope="file", fix="drop")
+D005 = rule("D005", "semantic-duplicate", scope="file", fix="drop")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _message_key(message: Message) -> tuple[str, str, str]:
+    calls = tool_calls_text(message.tool_calls) if message.tool_calls else ""
+    return (message.role, _normalise(message.content), calls)
+
+
+def example_keys(example: Example) -> tuple[int, int, int, int]:
+    """Hashes of (whole example, input side, output side) after whitespace
+    normalisation, plus the byte-for-byte identity of the example.
+
+    The input side is every turn before the last assistant reply (system
+    included) with the tool definitions; the output side is the reply, the
+    label, and for preference data the rejected reply. Python's ``hash`` is
+    stable within a run and shared by forked workers.
+    """
+    raw_parts = tuple((m.role, m.content, repr(m.tool_calls)) for m in example.messages)
+    raw = hash((raw_parts, example.label, repr(example.tools), repr(example.rejected)))
+    if example.kind == TEXT:
+        whole = hash(tuple(_message_key(m) for m in example.messages))
+        return whole, whole, whole, raw
+    tools = repr(example.tools) if example.tools else ""
+    last = example.last_assistant_index()
+    prompt = example.messages if last is None else example.messages[:last]
+    prompt_key = hash((tuple(_message_key(m) for m in prompt), tools))
+    output_parts: tuple[Any, ...] = tuple(_message_key(m) for m in example.messages[len(prompt) :])
+    if example.label is not None:
+        output_parts = (*output_parts, ("label", example.label))
+    if example.rejected:
+        output_parts = (*output_parts, tuple(_message_key(m) for m in example.rejected))
+    output_key = hash(output_parts)
+    return hash((prompt_key, output_key)), prompt_key, output_key, raw
+
+
+# --------------------------------------------------------------------------- exact level
+
+
+@dataclass
+class DuplicateIndex:
+    """First line of every example and every input seen in a training file."""
+
+    file: str
+    examples: dict[int, int] = field(default_factory=dict)
+    inputs: dict[int, tuple[int, int]] = field(default_factory=dict)
+    identical: set[int] = field(default_factory=set)
+
+
+@dataclass
+class ExactCounts:
+    """What the exact level counted in one file (part of the file's facts)."""
+
+    exact: int = 0
+    identical: int = 0
+    conflicting: int = 0
+    duplicate_inputs: int = 0
+    leaked: int = 0
+    leaked_lines: set[int] = field(default_factory=set)
+
+
+def check_exact(
+    sink: Sink,
+    index: DuplicateIndex,
+    counts: ExactCounts,
+    example: tuple[int, int, bool],
+    keys: tuple[int, int, int, int],
+    kind: str | None,
+    reference: DuplicateIndex | None = None,
+) -> bool:
+    """D001 exact duplicates, D002 exact conflicts, D003 exact leaks for one example
+    (``(line, ordinal, self_instruct)``); False when it is an exact duplicate."""
+    line, ordinal, self_instruct = example
+    whole, prompt, output, raw_key = keys
+    identical = raw_key in index.identical
+    index.identical.add(raw_key)
+    first = index.examples.get(whole)
+    if first is not None:
+        counts.exact += 1
+        counts.identical += identical
+        counts.duplicate_inputs += 1
+        how = "" if identical else " (after whitespace normalisation)"
+        finding = sink.add(
+            D001,
+            line,
+            f"Exact duplicate of line {first}{how}.",
+            duplicate_of={"file": sink.file, "line": first},
+            similarity=1.0,
+            kind="exact",
+        )
+        if finding is not None and not self_instruct:
+            sink.drop(ordinal)
+        unique = False
+    else:
+        unique = True
+        index.examples[whole] = line
+        seen = index.inputs.get(prompt)
+        if seen is None:
+            index.inputs[prompt] = (line, output)
+        else:
+            counts.duplicate_inputs += 1
+            if kind not in (PREFERENCE, TEXT) and seen[1] != output:
+                counts.conflicting += 1
+                what = "label" if kind == CLASSIFICATION else "output"
+                sink.add(
+                    D002,
+                    line,
+                    f"Same input as line {seen[0]} with a different {what}.",
+                    duplicate_of={"file": sink.file, "line": seen[0]},
+                    similarity=1.0,
+                    kind="conflict",
+                )
+    if reference is not None:
+        leaked = reference.inputs.get(prompt)
+        if leaked is not None:
+            counts.leaked += 1
+            counts.leaked_lines.add(line)
+            sink.add(
+                D003,
+                line,
+                f"This evaluation example's input is also in {reference.file} "
+                f"(line {leaked[0]}); it inflates evaluation scores.",
+                duplicate_of={"file": reference.file, "line": leaked[0]},
+                similarity=1.0,
+                kind="leak",
+            )
+    return unique
