@@ -748,7 +748,9 @@ def train(
     from advisor.train.runner import GateRefused, TrainOptions, run_training
     from advisor.train.summary import render_training
 
+    lint, _ = project_settings()
     options = TrainOptions(
+        lint=lint,
         answers=answers_path,
         dataset=dataset,
         out=out,

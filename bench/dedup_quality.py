@@ -37,7 +37,8 @@ DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data
 from advisor.datasets import open_dataset  # noqa: E402
 from advisor.linter.analyse import comparison_texts  # noqa: E402
 from advisor.linter.catalogue import load_catalogue  # noqa: E402
-from advisor.providers.tokens import load_encoder, load_providers  # noqa: E402
+from advisor.providers.models import load_providers  # noqa: E402
+from advisor.providers.tokens import load_encoder  # noqa: E402
 from advisor.similarity import dedup, minhash  # noqa: E402
 from advisor.similarity.embeddings import embed, load_embedder  # noqa: E402
 from advisor.similarity.static_embeddings import load_static  # noqa: E402

@@ -76,7 +76,8 @@ def build(path: Path, examples: int) -> list[str]:
 def bare_count(texts: list[str], encoding_name: str) -> tuple[float, str]:
     """Seconds for the faster of batch-threaded and loop counting, and which won."""
     sys.path.insert(0, str(REPO))
-    from advisor.providers.tokens import load_encoder, load_providers
+    from advisor.providers.models import load_providers
+    from advisor.providers.tokens import load_encoder
 
     providers = load_providers()
     model = next(m for m in providers.models.values() if m.encoding == encoding_name)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from advisor.linter.runner import LintOptions, run_lint
-from advisor.providers.tokens import default_epochs, load_encoder, load_providers
+from advisor.providers.models import default_epochs, load_providers
+from advisor.providers.tokens import load_encoder
 
 
 def test_cookbook_oracle_for_the_toy_file(shared_data: Path) -> None:

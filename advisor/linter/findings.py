@@ -46,11 +46,6 @@ class Finding:
         return data
 
 
-def matches(code: str, patterns: tuple[str, ...]) -> bool:
-    """ruff-style selection: ``F`` matches every F rule, ``F00`` F001..F009, ``ALL`` all."""
-    return any(p == "ALL" or code.startswith(p) for p in patterns)
-
-
 def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     """A code is on when some select prefix matches it and no longer-or-equal ignore does.
 

@@ -50,15 +50,14 @@ from advisor.linter.similar import (
     find_similar,
 )
 from advisor.linter.sink import FindingSink, FixPlan
-from advisor.providers.tokens import (
-    Encoder,
+from advisor.providers.models import (
     ModelProfile,
     Providers,
     RoleProfile,
     default_epochs,
-    load_encoder,
     load_providers,
 )
+from advisor.providers.tokens import Encoder, load_encoder
 from advisor.version import __version__
 
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".ndjson")

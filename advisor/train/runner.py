@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import write_atomic, write_folder_atomic
+from advisor.linter.runner import LintOptions
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
 from advisor.version import __version__
@@ -57,6 +58,8 @@ class TrainOptions:
     providers: tuple[str, ...] = ("openai", "together", "mistral", "vertex")
     model: str | None = None
     submit: str | None = None
+    # How the gate lints the dataset ([tool.advisor] applied by the CLI); None: defaults.
+    lint: LintOptions | None = None
 
 
 # What must match for --resume to continue a run rather than start another.
@@ -111,14 +114,12 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
 
 def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
     from advisor.api import advise
-    from advisor.linter.runner import LintOptions
 
     main = is_main_process()
+    given = options.lint or LintOptions()
+    lint_options = replace(given, quiet=given.quiet or options.quiet or not main)
     advice = advise(
-        options.answers,
-        dataset=options.dataset,
-        eval_path=options.eval_path,
-        options=LintOptions(quiet=options.quiet or not main),
+        options.answers, dataset=options.dataset, eval_path=options.eval_path, options=lint_options
     )
     report = advice.lint_report
     assert report is not None  # a dataset was given, so it was linted
