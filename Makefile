@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-all lint bench clean
+.PHONY: demo test test-all lint chromium bench clean
 
 # torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
@@ -26,10 +26,16 @@ lint: $(BIN)/advisor
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
 
-test-all: lint
+# The report's tests open the HTML page in Debian's headless Chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the report's browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test-all: lint chromium
 	$(BIN)/pytest -m ""
 
 bench: $(BIN)/advisor

@@ -1,4 +1,5 @@
-"""The CLI through its real entry point: the installed `advisor` console script."""
+"""The CLI: in-process through click's CliRunner, plus a few runs of the installed
+console script (start-up time, exit codes, output) as a user makes them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from advisor.cli import cli
-from tests.conftest import run_advisor
+from tests.helpers import REPO, invoke, run_console_script
 
 CLEAN = (
     "\n".join(
@@ -46,7 +45,7 @@ def dirty_file(tmp_path: Path) -> Path:
 
 def test_help_is_fast_and_imports_nothing_heavy() -> None:
     started = time.perf_counter()
-    result = run_advisor("--help")
+    result = run_console_script("--help")
     elapsed = time.perf_counter() - started
     assert result.returncode == 0 and "lint" in result.stdout
     assert elapsed < 1.5, f"advisor --help took {elapsed:.2f}s"
@@ -65,14 +64,14 @@ def test_help_is_fast_and_imports_nothing_heavy() -> None:
 
 
 def test_clean_file_exits_0(clean_file: Path) -> None:
-    result = run_advisor("lint", str(clean_file))
+    result = run_console_script("lint", str(clean_file))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed" in result.stdout
     assert "examples 60" in result.stdout
 
 
 def test_errors_exit_1_with_lines(dirty_file: Path) -> None:
-    result = run_advisor("lint", str(dirty_file))
+    result = run_console_script("lint", str(dirty_file))
     assert result.returncode == 1
     assert f"{dirty_file}:61" in result.stdout and "F008" in result.stdout
     assert f"{dirty_file}:62" in result.stdout and "F001" in result.stdout
@@ -80,23 +79,23 @@ def test_errors_exit_1_with_lines(dirty_file: Path) -> None:
 
 
 def test_unreadable_input_exits_2(tmp_path: Path) -> None:
-    result = run_advisor("lint", str(tmp_path / "missing.jsonl"))
+    result = invoke("lint", str(tmp_path / "missing.jsonl"))
     assert result.returncode == 2
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
-    bad_option = run_advisor("lint", "--fail-on", "sometimes", str(tmp_path))
+    bad_option = invoke("lint", "--fail-on", "sometimes", str(tmp_path))
     assert bad_option.returncode == 2
 
 
 def test_unknown_model_is_a_usage_error(clean_file: Path) -> None:
-    result = run_advisor("lint", str(clean_file), "--model", "gpt-9")
+    result = invoke("lint", str(clean_file), "--model", "gpt-9")
     assert result.returncode == 2 and "Unknown model" in result.stderr
 
 
 def test_select_ignore_and_fail_on(dirty_file: Path) -> None:
-    only_format = run_advisor("lint", str(dirty_file), "--select", "F001", "--format", "json")
+    only_format = invoke("lint", str(dirty_file), "--select", "F001", "--format", "json")
     codes = {f["code"] for f in json.loads(only_format.stdout)["findings"]}
     assert codes == {"F001"}
-    ignored = run_advisor("lint", str(dirty_file), "--ignore", "F", "--format", "json")
+    ignored = invoke("lint", str(dirty_file), "--ignore", "F", "--format", "json")
     assert not any(f["code"].startswith("F") for f in json.loads(ignored.stdout)["findings"])
     assert ignored.returncode == 0
     warn = dirty_file.with_name("warn.jsonl")
@@ -113,16 +112,14 @@ def test_select_ignore_and_fail_on(dirty_file: Path) -> None:
         )
         + "\n"
     )
-    assert run_advisor("lint", str(warn)).returncode == 0
-    assert run_advisor("lint", str(warn), "--fail-on", "warning").returncode == 1
-    assert (
-        run_advisor("lint", str(warn), "--fail-on", "info", "--ignore", "F010,Q006").returncode == 0
-    )
+    assert invoke("lint", str(warn)).returncode == 0
+    assert invoke("lint", str(warn), "--fail-on", "warning").returncode == 1
+    assert invoke("lint", str(warn), "--fail-on", "info", "--ignore", "F010,Q006").returncode == 0
 
 
 def test_json_contract(dirty_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    result = run_advisor("lint", str(dirty_file), "--format", "json", "-o", str(out))
+    result = invoke("lint", str(dirty_file), "--format", "json", "-o", str(out))
     assert result.returncode == 1 and result.stdout == ""
     report = json.loads(out.read_text())
     assert set(report) >= {"findings", "facts", "files", "summary", "advisor_version"}
@@ -139,17 +136,17 @@ def test_python_api_mirrors_json(dirty_file: Path) -> None:
     import advisor
 
     report = advisor.lint(dirty_file)
-    cli_report = json.loads(run_advisor("lint", str(dirty_file), "--format", "json").stdout)
+    cli_report = json.loads(invoke("lint", str(dirty_file), "--format", "json").stdout)
     assert [f.model_dump() for f in report.findings] == cli_report["findings"]
     assert report.facts.model_dump() == cli_report["facts"]
 
 
 def test_github_and_sarif(dirty_file: Path) -> None:
-    github = run_advisor("lint", str(dirty_file), "--format", "github").stdout.splitlines()
+    github = invoke("lint", str(dirty_file), "--format", "github").stdout.splitlines()
     assert any(
         line.startswith(f"::error file={dirty_file},line=62,title=F001::") for line in github
     )
-    sarif = json.loads(run_advisor("lint", str(dirty_file), "--format", "sarif").stdout)
+    sarif = json.loads(invoke("lint", str(dirty_file), "--format", "sarif").stdout)
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
     assert {"ruleId": "F001", "level": "error"}.items() <= results[-1].items() or any(
@@ -164,11 +161,11 @@ def test_fix_writes_a_copy_and_leaves_the_input(tmp_path: Path) -> None:
     source.write_text(CLEAN + CLEAN.splitlines()[0] + "\n")
     before = source.read_bytes()
     output = tmp_path / "fixed.jsonl"
-    result = run_advisor("lint", str(source), "--fix", str(output))
+    result = invoke("lint", str(source), "--fix", str(output))
     assert source.read_bytes() == before
     assert "dropped 1 duplicate" in result.stderr
     assert output.read_text() == CLEAN
-    same = run_advisor("lint", str(source), "--fix", str(source))
+    same = invoke("lint", str(source), "--fix", str(source))
     assert same.returncode == 2 and "overwrite" in same.stderr
     assert source.read_bytes() == before
 
@@ -179,10 +176,10 @@ def test_directory_and_eval(tmp_path: Path) -> None:
     (folder / "a.jsonl").write_text(CLEAN)
     (folder / "b.jsonl").write_text(CLEAN)
     (folder / "notes.md").write_text("not data")
-    result = run_advisor("lint", str(folder), "--format", "json")
+    result = invoke("lint", str(folder), "--format", "json")
     report = json.loads(result.stdout)
     assert [Path(f["file"]).name for f in report["files"]] == ["a.jsonl", "b.jsonl"]
-    leak = run_advisor(
+    leak = invoke(
         "lint", str(folder / "a.jsonl"), "--eval", str(folder / "b.jsonl"), "--format", "json"
     )
     assert leak.returncode == 1
@@ -193,48 +190,59 @@ def test_pyproject_configuration(tmp_path: Path, dirty_file: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.advisor]\nignore = ["F001", "F008"]\nfail-on = "error"\n'
     )
-    result = run_advisor("lint", str(dirty_file), cwd=tmp_path)
+    result = invoke("lint", str(dirty_file), cwd=tmp_path)
     assert result.returncode == 0, result.stdout
-    isolated = run_advisor("lint", str(dirty_file), "--no-config", cwd=tmp_path)
+    isolated = invoke("lint", str(dirty_file), "--no-config", cwd=tmp_path)
     assert isolated.returncode == 1
     (tmp_path / "pyproject.toml").write_text('[tool.advisor]\nfail-on = "sometimes"\n')
-    broken = run_advisor("lint", str(dirty_file), cwd=tmp_path)
+    broken = invoke("lint", str(dirty_file), cwd=tmp_path)
     assert broken.returncode == 2 and "pyproject.toml" in broken.stderr
 
 
 def test_rule_and_rules() -> None:
-    explained = run_advisor("rule", "F006")
+    explained = invoke("rule", "F006")
     assert explained.returncode == 0
     for heading in ("What it does", "Why it matters", "Source", "Example", "Fix"):
         assert heading in explained.stdout
-    by_name = run_advisor("rule", "exact-duplicate")
+    by_name = invoke("rule", "exact-duplicate")
     assert "D001" in by_name.stdout and "safe fix" in by_name.stdout
-    unknown = run_advisor("rule", "X999")
+    unknown = invoke("rule", "X999")
     assert unknown.returncode == 2
-    catalogue = run_advisor("rules")
+    catalogue = invoke("rules")
     assert "F001" in catalogue.stdout and "P004" in catalogue.stdout
-    listed = json.loads(run_advisor("rules", "--format", "json").stdout)
+    listed = json.loads(invoke("rules", "--format", "json").stdout)
     assert len(listed) >= 40
 
 
-def test_clirunner_matches_the_console_script(clean_file: Path) -> None:
-    result = CliRunner().invoke(cli, ["lint", str(clean_file), "--quiet"])
-    assert result.exit_code == 0
-    assert "All checks passed" in result.output
+def test_clirunner_matches_the_console_script(dirty_file: Path) -> None:
+    args = ("lint", str(dirty_file), "--format", "json")
+    in_process, script = invoke(*args), run_console_script(*args)
+    assert (in_process.returncode, in_process.stdout) == (script.returncode, script.stdout)
 
 
 def test_utf16_file_gives_a_finding_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "excel.jsonl"
     path.write_text(CLEAN, encoding="utf-16")
-    result = run_advisor("lint", str(path))
+    result = invoke("lint", str(path))
     assert result.returncode == 1
     assert "F018" in result.stdout and "UTF-16" in result.stdout
     assert "Traceback" not in result.stderr
 
 
-def test_readme_documents_every_rule() -> None:
+def test_readme_rule_table_is_generated_from_the_catalogue() -> None:
     from advisor.linter.catalogue import load_catalogue
+    from advisor.linter.docs import with_rule_table
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    missing = [code for code in load_catalogue().rules if f"| {code} |" not in readme]
-    assert missing == []
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme == with_rule_table(readme, load_catalogue()), (
+        "README's rule table is stale: run `python -m advisor.linter.docs README.md`"
+    )
+
+
+def test_stale_rule_table_is_detected() -> None:
+    from advisor.linter.catalogue import load_catalogue
+    from advisor.linter.docs import README_END, README_START, with_rule_table
+
+    stale = f"intro\n{README_START}\n| F001 | invalid-json | error |  | old words |\n{README_END}\n"
+    fresh = with_rule_table(stale, load_catalogue())
+    assert fresh != stale and "| P004 | card-number |" in fresh and fresh.startswith("intro\n")

@@ -12,7 +12,7 @@ from advisor.advice import conditions
 from advisor.advice.engine import field_types, load_rules, recommend
 from advisor.advice.usecase import UseCase, parse_answers
 from advisor.errors import RuleFileError
-from tests.conftest import run_advisor
+from tests.helpers import invoke
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
 
@@ -156,13 +156,11 @@ def test_recommend_cli_text_and_json(tmp_path: Path) -> None:
         'task_type = "qa"\nknowledge_changes = "daily"\nproprietary_knowledge_volume = "large"\n'
         "prompt_engineering_tried = true\n"
     )
-    text = run_advisor("recommend", "--answers", str(answers))
+    text = invoke("recommend", "--answers", str(answers))
     assert text.returncode == 0, text.stderr
     assert "Recommendation: RAG" in text.stdout and "source: https://" in text.stdout
     assert "Not answered (defaults used)" in text.stdout
-    data = json.loads(
-        run_advisor("recommend", "--answers", str(answers), "--format", "json").stdout
-    )
+    data = json.loads(invoke("recommend", "--answers", str(answers), "--format", "json").stdout)
     rec = data["recommendation"]
     assert rec["primary"] == "rag"
     assert set(rec["scores"]) == {"prompting", "rag", "fine_tune", "rag_and_fine_tune"}
@@ -189,7 +187,7 @@ def test_measured_facts_beat_claims(tmp_path: Path) -> None:
         for i in range(40)
     ]
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    result = run_advisor(
+    result = invoke(
         "recommend", "--answers", str(answers), "--dataset", str(data), "--format", "json"
     )
     rec = json.loads(result.stdout)["recommendation"]
@@ -211,13 +209,13 @@ def test_measured_facts_beat_claims(tmp_path: Path) -> None:
 def test_bad_answer_files_exit_2(tmp_path: Path, content: str, suffix: str, message: str) -> None:
     answers = tmp_path / f"answers{suffix}"
     answers.write_text(content)
-    result = run_advisor("recommend", "--answers", str(answers))
+    result = invoke("recommend", "--answers", str(answers))
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_strategy_rules_listing() -> None:
-    result = run_advisor("rules", "--strategy")
+    result = invoke("rules", "--strategy")
     assert "changing-knowledge" in result.stdout and "source: https://" in result.stdout
 
 
@@ -226,7 +224,7 @@ def test_bad_rule_file_through_the_cli_exits_2(tmp_path: Path) -> None:
     answers.write_text('task_type = "qa"\n')
     policy = tmp_path / "policy.toml"
     policy.write_text('[[rule]]\nid = "p"\nwhen = "budget == \'huge\'"\nreason = "r" \n')
-    result = run_advisor("recommend", "--answers", str(answers), "--rules", str(policy))
+    result = invoke("recommend", "--answers", str(answers), "--rules", str(policy))
     assert result.returncode == 2
     assert "policy.toml" in result.stderr and "rule p" in result.stderr
     assert "Traceback" not in result.stderr
@@ -243,7 +241,7 @@ def test_policy_rules_from_pyproject(tmp_path: Path) -> None:
         'task_type = "classification"\nlabelled_examples = 5000\nexample_quality = "high"\n'
         "prompt_engineering_tried = true\nprompting_meets_quality_bar = false\n"
     )
-    result = run_advisor("recommend", "--answers", "usecase.toml", "--format", "json", cwd=tmp_path)
+    result = invoke("recommend", "--answers", "usecase.toml", "--format", "json", cwd=tmp_path)
     rec = json.loads(result.stdout)["recommendation"]
     assert rec["primary"] not in ("fine_tune", "rag_and_fine_tune")
     assert "no-fine-tuning-here" in rec["blocked"]["fine_tune"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from advisor.advice.questionnaire import run_questionnaire
 from advisor.advice.usecase import UseCase
-from tests.conftest import advisor_executable
+from tests.helpers import advisor_executable
 
 
 class Terminal:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_advisor
+from tests.helpers import REPO, invoke
 
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -18,9 +17,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI; .ci/run installs Debian's chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -78,7 +77,7 @@ def test_example_report_in_a_browser(browser, tmp_path: Path) -> None:  # type: 
     example = REPO / "examples" / "banking-intents"
     output = tmp_path / "example-report.html"
     twin = tmp_path / "example-report.json"
-    result = run_advisor(
+    result = invoke(
         "report",
         "--answers",
         str(example / "usecase.toml"),
@@ -121,7 +120,7 @@ def test_clean_real_dataset_report(browser, shared_data: Path, tmp_path: Path) -
         "prompting_meets_quality_bar = false\n"
     )
     output = tmp_path / "drone-report.html"
-    result = run_advisor(
+    result = invoke(
         "report",
         "--answers",
         str(answers),
@@ -191,7 +190,7 @@ def test_hostile_inputs_show_literally_and_run_nothing(browser, tmp_path: Path) 
         f"source = {json.dumps(VECTORS[3])}\n"
     )
     output = tmp_path / "hostile.html"
-    result = run_advisor(
+    result = invoke(
         "report",
         "--answers",
         str(answers),
@@ -221,7 +220,7 @@ def test_check_lints_recommends_and_reports_in_one_go(browser, tmp_path: Path) -
     partial = tmp_path / "partial.toml"
     partial.write_text('task_type = "classification"\nprompt_engineering_tried = true\n')
     output = tmp_path / "check.html"
-    result = run_advisor(
+    result = invoke(
         "check", str(example / "train.csv"), "--answers", str(partial), "-o", str(output), "-q"
     )
     assert result.returncode == 0, result.stderr
@@ -238,7 +237,7 @@ def test_hostile_answers_are_refused_before_any_html(tmp_path: Path) -> None:
         'task_type = "<script>alert(1)</script>"\nbudget = "<img src=x onerror=alert(2)>"\n'
     )
     output = tmp_path / "never.html"
-    result = run_advisor("report", "--answers", str(answers), "-o", str(output))
+    result = invoke("report", "--answers", str(answers), "-o", str(output))
     assert result.returncode == 2
     assert "task_type" in result.stderr and "Traceback" not in result.stderr
     assert not output.exists()
@@ -250,7 +249,7 @@ def test_heading_levels_never_skip(tmp_path: Path) -> None:
 
     example = REPO / "examples" / "banking-intents"
     output = tmp_path / "r.html"
-    run_advisor(
+    invoke(
         "report",
         "--answers",
         str(example / "usecase.toml"),

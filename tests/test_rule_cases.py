@@ -1,4 +1,15 @@
-"""Every lint rule has a failing and a passing case (tests/rule_cases.toml)."""
+"""Every lint rule has a failing and a passing case, one file per family
+(tests/rules/<family>.toml, sqlfluff-style), run by one driver.
+
+A case: ``code``, ``expect`` ("fail": at least one finding of that code, on
+``line`` when given; "pass": none), ``data`` (the file's content) or
+``template`` + ``count`` (generated rows with {i}, {label}, {long}), and
+optionally ``suffix``, ``eval`` (an evaluation file), ``select`` (default: the
+code; near/semantic conflicts and leaks need D004/D005 on), ``options``
+(LintOptions fields), ``severity``, ``encoding``, ``bytes_at_line``. A failing
+case of a rule with a safe fix also gives ``fixed``: what ``--fix`` writes, after
+which the rule no longer fires.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +20,18 @@ from typing import Any
 
 import pytest
 
-from advisor.linter.catalogue import load_catalogue
+from advisor.linter.fixes import write_fixed
+from advisor.linter.rules import RULES
 from advisor.linter.runner import LintOptions, run_lint
+from advisor.rulebook import FAMILIES
 
-CASES_FILE = Path(__file__).with_name("rule_cases.toml")
-CASES: list[dict[str, Any]] = tomllib.loads(CASES_FILE.read_text())["case"]
+CASES_DIR = Path(__file__).with_name("rules")
+FAMILY_FILES = sorted(CASES_DIR.glob("*.toml"))
+CASES: list[dict[str, Any]] = [
+    {**case, "family_file": path.name}
+    for path in FAMILY_FILES
+    for case in tomllib.loads(path.read_text(encoding="utf-8"))["case"]
+]
 LONG_TEXT = "Eat a banana! " * 1600
 
 
@@ -73,12 +91,28 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
         assert {f.severity for f in found} == {case["severity"]}
     for finding in found:
         assert finding.message.strip()
+    rule = RULES[case["code"]]
+    if rule.fixable:
+        assert "fixed" in case, f"{case['code']} has a safe fix: give the fixed output"
+        fixed_file = tmp_path / f"fixed{case.get('suffix', '.jsonl')}"
+        write_fixed(run.results[0], fixed_file)
+        assert fixed_file.read_text(encoding="utf-8") == case["fixed"].lstrip("\n")
+        again = run_lint([fixed_file], options, eval_path=eval_file)
+        assert [f for f in again.findings if f.code == case["code"]] == []
+    else:
+        assert "fixed" not in case, f"{case['code']} has no fix"
 
 
 def test_every_rule_has_a_failing_and_a_passing_case() -> None:
-    codes = set(load_catalogue().rules)
+    codes = set(RULES)
     failing = {c["code"] for c in CASES if c["expect"] == "fail"}
     passing = {c["code"] for c in CASES if c["expect"] == "pass"}
     assert codes - failing == set(), "rules without a failing case"
     assert codes - passing == set(), "rules without a passing case"
     assert (failing | passing) - codes == set(), "cases for rules not in the catalogue"
+
+
+def test_each_case_sits_in_its_family_file() -> None:
+    assert [path.stem for path in FAMILY_FILES] == sorted(FAMILIES)
+    for case in CASES:
+        assert case["family_file"] == f"{case['code'][0]}.toml", case_id(case)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import run_advisor
+from tests.helpers import invoke
 
 TRAIN = """text,label
 How can I reset my password?,password
@@ -37,7 +37,7 @@ def test_semantic_lint_finds_paraphrases_and_leaks(
     files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     train, valid = files
-    result = run_advisor(
+    result = invoke(
         "lint", str(train), "--eval", str(valid), "--semantic", "--format", "json", "--quiet"
     )
     report = json.loads(result.stdout)
@@ -59,7 +59,7 @@ def test_semantic_lint_finds_paraphrases_and_leaks(
 
 def test_without_semantic_no_embedding_is_done(files: tuple[Path, Path]) -> None:
     train, _ = files
-    report = json.loads(run_advisor("lint", str(train), "--format", "json").stdout)
+    report = json.loads(invoke("lint", str(train), "--format", "json").stdout)
     assert report["facts"]["duplicates"]["semantic"] is None
     assert not any(f["code"] == "D005" for f in report["findings"])
 
@@ -67,7 +67,7 @@ def test_without_semantic_no_embedding_is_done(files: tuple[Path, Path]) -> None
 def test_fix_keeps_one_per_cluster(files: tuple[Path, Path], tmp_path: Path) -> None:
     train, _ = files
     output = tmp_path / "deduped.csv"
-    result = run_advisor("lint", str(train), "--semantic", "--quiet", "--fix", str(output))
+    result = invoke("lint", str(train), "--semantic", "--quiet", "--fix", str(output))
     assert result.returncode in (0, 1)
     kept = output.read_text().splitlines()
     assert kept == [
@@ -81,7 +81,7 @@ def test_fix_keeps_one_per_cluster(files: tuple[Path, Path], tmp_path: Path) -> 
 
 def test_dups_command_lists_clusters(files: tuple[Path, Path]) -> None:
     train, valid = files
-    result = run_advisor(
+    result = invoke(
         "dups", str(train), "--eval", str(valid), "--semantic", "--format", "json", "-q"
     )
     assert result.returncode == 0, result.stderr
@@ -90,7 +90,7 @@ def test_dups_command_lists_clusters(files: tuple[Path, Path]) -> None:
     assert cluster["keeper"]["line"] == 2
     assert {(m["line"], m["kind"]) for m in cluster["members"]} == {(4, "semantic"), (7, "exact")}
     assert report["leaks"][0]["example"]["line"] == 2
-    text = run_advisor("dups", str(train), "--semantic", "-q")
+    text = invoke("dups", str(train), "--semantic", "-q")
     assert "keep" in text.stdout and "drop" in text.stdout
 
 
@@ -99,7 +99,7 @@ def test_progress_bar_without_quiet(
 ) -> None:
     train, _ = files
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    result = run_advisor("lint", str(train), "--semantic")
+    result = invoke("lint", str(train), "--semantic")
     assert "embedding [" in result.stderr and "texts/s" not in result.stdout
 
 
@@ -130,7 +130,7 @@ def test_bad_embedding_model_is_a_clear_error(files: tuple[Path, Path], tmp_path
     train, _ = files
     empty = tmp_path / "not-a-model"
     empty.mkdir()
-    result = run_advisor("lint", str(train), "--semantic", "--embedding-model", str(empty))
+    result = invoke("lint", str(train), "--semantic", "--embedding-model", str(empty))
     assert result.returncode == 2
     assert "not a sentence-transformers model folder" in result.stderr
     assert "Traceback" not in result.stderr
@@ -140,7 +140,7 @@ def test_embedding_model_path_is_used(files: tuple[Path, Path]) -> None:
     from advisor.similarity.embeddings import default_model_path
 
     train, _ = files
-    result = run_advisor(
+    result = invoke(
         "lint",
         str(train),
         "--semantic",
@@ -156,8 +156,8 @@ def test_embedding_model_path_is_used(files: tuple[Path, Path]) -> None:
 def test_fast_tier_confirms_with_the_full_model(files: tuple[Path, Path]) -> None:
     train, valid = files
     args = ["lint", str(train), "--eval", str(valid), "--semantic", "--format", "json", "-q"]
-    full = json.loads(run_advisor(*args).stdout)
-    fast = json.loads(run_advisor(*args, "--semantic-tier", "fast").stdout)
+    full = json.loads(invoke(*args).stdout)
+    fast = json.loads(invoke(*args, "--semantic-tier", "fast").stdout)
 
     def semantic(report: dict) -> list[tuple[str, int, float]]:
         return sorted(

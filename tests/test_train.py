@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advisor.train.split import holdout_split
-from tests.conftest import interrupt_when, report_run, run_advisor, train_cli
+from tests.helpers import interrupt_when, invoke, report_run, train_cli
 
 QUALIFYING = (
     'task_type = "classification"\nlabelled_examples = 64\nexample_quality = "high"\n'
@@ -142,7 +142,7 @@ def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     answers = tmp_path / "a.toml"
     answers.write_text('task_type = "qa"\n')
     (tmp_path / "notarun").mkdir()
-    result = run_advisor(
+    result = invoke(
         "report",
         "--answers",
         str(answers),

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import report_run, run_advisor, train_cli
+from tests.helpers import invoke, report_run, train_cli
 
 QUALIFYING = (
     'task_type = "classification"\nlabelled_examples = 178\nexample_quality = "high"\n'
@@ -59,7 +59,7 @@ def test_every_provider_file_lints_clean_with_its_profile(
         assert summary["examples"]["train"] + summary["examples"]["valid"] == 178
         # Lint the written files again through the CLI, as a user would.
         files = summary["files"]
-        lint = run_advisor("lint", files["train"], "--eval", files["valid"], "--model", model, "-q")
+        lint = invoke("lint", files["train"], "--eval", files["valid"], "--model", model, "-q")
         assert lint.returncode == 0, (provider, lint.stdout)
         commands = (out / "export" / provider / "COMMANDS.sh").read_text()
         assert files["train"] in commands

@@ -11,7 +11,7 @@ import pytest
 from advisor.datasets import open_dataset
 from advisor.datasets.model import Example, Message
 from advisor.train import chat_data
-from tests.conftest import interrupt_when, report_run, train_cli
+from tests.helpers import interrupt_when, report_run, train_cli
 
 # Route support questions to one of four context labels: a task that qualifies.
 QUALIFYING = (
