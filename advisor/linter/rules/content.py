@@ -21,6 +21,7 @@ Q005 = rule("Q005", "truncated-text", scope="example")
 Q006 = rule("Q006", "surrounding-whitespace", scope="example", fix="strip")
 Q007 = rule("Q007", "inconsistent-prompt-separator", scope="file")
 Q008 = rule("Q008", "inconsistent-completion-convention", scope="file")
+Q009 = rule("Q009", "placeholder-answer", scope="example")
 
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
 CODE_FENCE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
@@ -34,6 +35,14 @@ REFUSAL = re.compile(
 )
 DANGLING = re.compile(r"(?:[,(\[{:]|\b(?:and|or|the|of|to|with|because|but))\s*$", re.I)
 
+# Q009: a reply that is a to-do note or filler, or that leaves a slot unfilled.
+PLACEHOLDER_REPLY = re.compile(
+    r"^(?:todo|tbd|tba|fixme|placeholder)\b\W*(?:$|[:\-–]\s*\S)|^\W*lorem ipsum\b",
+    re.I,
+)
+PLACEHOLDER_HINTS = ("todo", "tbd", "tba", "fixme", "placeholder", "lorem")
+UNFILLED_SLOT = re.compile(r"[<\[{]\s*(?:insert|your)\b[^<>\[\]{}\n]{0,60}[>\]}]", re.I)
+SLOT_HINTS = ("insert", "[your", "<your", "{your", "[ your", "< your")
 REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
 # Stop sequences a legacy completion may end with (Q008).
 STOPS = ("\n", " END", "###", " [END]", "***", ".")
@@ -110,8 +119,8 @@ def empty_input_markers(
 def reply_checks(
     example: Example, empty_markers: frozenset[str], wanted: frozenset[str], hits: list[Hit]
 ) -> None:
-    """Q002, Q004, Q005: the final assistant reply is empty in words, refusal
-    boilerplate, or cut off."""
+    """Q002, Q004, Q005, Q009: the final assistant reply is empty in words, refusal
+    boilerplate, cut off, or a placeholder."""
     if example.kind in (CLASSIFICATION, PREFERENCE) or not example.messages:
         return
     last = example.last_assistant_index()
@@ -138,11 +147,31 @@ def reply_checks(
                     note = f"An assistant reply is refusal boilerplate ({match.group(0)!r})."
                     hits.append((Q004.code, note, None))
                     break
+    if Q009.code in wanted:
+        placeholder_reply(output, hits)
     if Q005.code in wanted and len(output) > 20:
         tail = output[-40:]
         if DANGLING.search(tail) or output.count("```") % 2 == 1:
             shown = output[-25:].replace("\n", " ")
             hits.append((Q005.code, f"The output looks truncated (ends …{shown!r}).", None))
+
+
+def placeholder_reply(output: str, hits: list[Hit]) -> None:
+    """Q009: the reply is a to-do note or lorem ipsum, or leaves a slot unfilled."""
+    lowered = output.lower()
+    if any(hint in lowered[:60] for hint in PLACEHOLDER_HINTS):
+        match = PLACEHOLDER_REPLY.search(output)
+        if match:
+            shown = output[:40]
+            hits.append(
+                (Q009.code, f"The output is a placeholder ({shown!r}), not an answer.", None)
+            )
+            return
+    if any(hint in lowered for hint in SLOT_HINTS):
+        match = UNFILLED_SLOT.search(output)
+        if match:
+            shown = match.group(0)
+            hits.append((Q009.code, f"The output leaves a slot unfilled ({shown!r}).", None))
 
 
 # --------------------------------------------------------------------------- conventions
