@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from advisor.datasets.formats import SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example
 from advisor.linter.rules import TEXT_CHECKS, content
-from advisor.linter.rules.base import Hit, field_name
+from advisor.linter.rules.base import Hit, TextCheck, field_name
 from advisor.linter.rules.duplicates import example_keys
 from advisor.providers.tokens import (
     REPLY_PRIMING,
@@ -68,6 +68,17 @@ class Context:
     semantic: bool = False
     _role_tokens: dict[str, int] = field(default_factory=dict)
     _tools_tokens: dict[int, int] = field(default_factory=dict)
+    _text_checks: tuple[TextCheck, ...] | None = None
+
+    def text_checks(self) -> tuple[TextCheck, ...]:
+        """The per-text checks with at least one selected rule (decided once per run)."""
+        if self._text_checks is None:
+            self._text_checks = tuple(
+                check
+                for check in TEXT_CHECKS
+                if any(rule.code in self.wanted for rule in check.rules)
+            )
+        return self._text_checks
 
     def role_cost(self, role: str) -> int:
         cost = self._role_tokens.get(role)
@@ -145,11 +156,7 @@ def content_hits(
     hits: list[Hit] = []
     fields = list(texts_of(example))
     joined = "\x00".join(text for _, text in fields)
-    active = [
-        check
-        for check in TEXT_CHECKS
-        if any(r.code in wanted for r in check.rules) and check.hint(joined)
-    ]
+    active = [check for check in context.text_checks() if check.hint(joined)]
     if active:
         named = [(field_name(path), text) for path, text in fields]
         for check in active:

@@ -36,13 +36,10 @@ REFUSAL = re.compile(
 DANGLING = re.compile(r"(?:[,(\[{:]|\b(?:and|or|the|of|to|with|because|but))\s*$", re.I)
 
 # Q009: a reply that is a to-do note or filler, or that leaves a slot unfilled.
-PLACEHOLDER_REPLY = re.compile(
-    r"^(?:todo|tbd|tba|fixme|placeholder)\b\W*(?:$|[:\-–]\s*\S)|^\W*lorem ipsum\b",
-    re.I,
+PLACEHOLDER_REPLY = re.compile(  # matched at the start of the reply
+    r"(?:todo|tbd|tba|fixme|placeholder)\b\W*(?:$|[:\-–]\s*\S)|\W*lorem ipsum\b", re.I
 )
-PLACEHOLDER_HINTS = ("todo", "tbd", "tba", "fixme", "placeholder", "lorem")
 UNFILLED_SLOT = re.compile(r"[<\[{]\s*(?:insert|your)\b[^<>\[\]{}\n]{0,60}[>\]}]", re.I)
-SLOT_HINTS = ("insert", "[your", "<your", "{your", "[ your", "< your")
 REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
 # Stop sequences a legacy completion may end with (Q008).
 STOPS = ("\n", " END", "###", " [END]", "***", ".")
@@ -158,16 +155,10 @@ def reply_checks(
 
 def placeholder_reply(output: str, hits: list[Hit]) -> None:
     """Q009: the reply is a to-do note or lorem ipsum, or leaves a slot unfilled."""
-    lowered = output.lower()
-    if any(hint in lowered[:60] for hint in PLACEHOLDER_HINTS):
-        match = PLACEHOLDER_REPLY.search(output)
-        if match:
-            shown = output[:40]
-            hits.append(
-                (Q009.code, f"The output is a placeholder ({shown!r}), not an answer.", None)
-            )
-            return
-    if any(hint in lowered for hint in SLOT_HINTS):
+    if PLACEHOLDER_REPLY.match(output):
+        shown = output[:40]
+        hits.append((Q009.code, f"The output is a placeholder ({shown!r}), not an answer.", None))
+    elif "[" in output or "<" in output or "{" in output:
         match = UNFILLED_SLOT.search(output)
         if match:
             shown = match.group(0)
