@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from advisor.datasets.formats.names import FORMATS as FORMAT_NAMES
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, UsageError
 from advisor.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -197,8 +197,10 @@ def lint(
     """
     from advisor.api import lint_options, run_lint
     from advisor.config import AdvisorConfig, load_config
+    from advisor.fsutil import refuse_to_overwrite
     from advisor.linter.fixes import write_fixed
     from advisor.linter.output import render
+    from advisor.linter.runner import expand_paths
 
     config = AdvisorConfig() if no_config else load_config()[0]
     options = lint_options(
@@ -219,6 +221,10 @@ def lint(
     level = fail_on or config.fail_on or "error"
     if fix_output is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
         raise click.UsageError("--fix takes exactly one input file.")
+    refuse_to_overwrite(
+        [("-o", output), ("--fix", fix_output)],
+        [("input", path) for path in expand_paths(paths)] + [("--eval", eval_path)],
+    )
     run = run_lint(paths, options, eval_path=eval_path)
     text = render(run, fmt, show_facts=not quiet)
     if output is not None:
@@ -345,12 +351,15 @@ def rule(code: str, output_format: str) -> None:
     show_default=True,
     help="Where to write the use case (TOML; JSON when the name ends in .json).",
 )
+@click.option("--force", is_flag=True, help="Replace --output if it already exists.")
 @handle_errors
-def ask(answers_path: Path | None, output: Path) -> None:
+def ask(answers_path: Path | None, output: Path, force: bool) -> None:
     """Answer the questionnaire in the terminal and write a use-case file.
 
     Type ? for help on a question, Enter for its default. Questions that earlier
-    answers make irrelevant are skipped.
+    answers make irrelevant are skipped. Each answer is saved as you go (in
+    OUTPUT.partial), so Ctrl-C loses nothing: the next `advisor ask -o OUTPUT`
+    offers to resume.
 
     \b
     Examples:
@@ -358,10 +367,23 @@ def ask(answers_path: Path | None, output: Path) -> None:
       advisor ask --answers partial.toml -o usecase.toml
     """
     from advisor.advice.questionnaire import run_questionnaire
-    from advisor.advice.usecase import dump_answers
+    from advisor.advice.usecase import dump_answers, dump_values
     from advisor.errors import InputError
-    from advisor.fsutil import write_atomic
+    from advisor.fsutil import refuse_to_overwrite, write_atomic
 
+    progress = output.with_name(output.name + ".partial")
+    refuse_to_overwrite([("-o", output)], [("--answers", answers_path)])
+    if output.exists() and not force and not _confirm(f"{output} exists. Replace it?"):
+        raise UsageError(
+            f"{output} already exists; pass --force to replace it, or choose another -o."
+        )
+    if (
+        answers_path is None
+        and progress.is_file()
+        and _confirm(f"Resume the answers saved in {progress}?", default=True)
+    ):
+        click.echo(f"Resuming the answers saved in {progress}.")
+        answers_path = progress
     known = known_answers(answers_path)
 
     def read(prompt: str) -> str:
@@ -370,13 +392,29 @@ def ask(answers_path: Path | None, output: Path) -> None:
         if not line:
             raise InputError(
                 "standard input ended before every question was answered; answer in a "
-                "terminal or give the rest with --answers FILE."
+                f"terminal or give the rest with --answers FILE (answers so far: {progress})."
             )
         return line.rstrip("\n")
 
-    usecase = run_questionnaire(read, click.echo, known)
+    def save(answers: dict[str, Any]) -> None:
+        write_atomic(progress, dump_values(answers, output))
+
+    try:
+        usecase = run_questionnaire(read, click.echo, known, on_answer=save)
+    except KeyboardInterrupt:
+        where = f"; `advisor ask -o {output}` resumes" if progress.exists() else ""
+        click.echo(f"\nadvisor: interrupted{where}.", err=True)
+        sys.exit(130)
     write_atomic(output, dump_answers(usecase, output))
+    progress.unlink(missing_ok=True)
     click.echo(f"Wrote {output}. Next: advisor recommend --answers {output}")
+
+
+def _confirm(question: str, *, default: bool = False) -> bool:
+    """Ask yes/no in a terminal; without one, the answer is ``default``."""
+    if not sys.stdin.isatty():
+        return default
+    return click.confirm(question, default=default)
 
 
 def known_answers(answers_path: Path | None) -> dict[str, Any]:
@@ -511,12 +549,23 @@ def _write_report(
     run_dir: Path | None,
 ) -> None:
     """Advise, build the report, write it: the shared body of `report` and `check`."""
+    from advisor.advice.engine import strategy_rule_files
     from advisor.advice.strategies import display_name
     from advisor.api import advise, build_report
-    from advisor.fsutil import write_atomic
+    from advisor.fsutil import refuse_to_overwrite, write_atomic
     from advisor.report.html import render_html
 
     options, policy = project_settings(rule_paths, semantic=semantic, quiet=quiet)
+    refuse_to_overwrite(
+        [("-o", output), ("--json", json_output)],
+        [
+            ("--answers", loaded.source),
+            ("--dataset", dataset),
+            ("--eval", eval_path),
+            *[("a rule file", path) for path in strategy_rule_files(policy)],
+            ("--run", Path(run_dir) / "metrics.json" if run_dir is not None else None),
+        ],
+    )
     advice = advise(
         loaded, dataset=dataset, eval_path=eval_path, options=options, rule_paths=policy
     )
@@ -565,15 +614,22 @@ def report(answers_path: Path, dataset: Path | None, **shared: Any) -> None:
     type=click.Path(path_type=Path),
     help="Answers already given; the rest are asked (in a terminal) or defaulted.",
 )
+@click.option(
+    "--save-answers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the use case (the answers given, asked and defaulted) to this file.",
+)
 @_report_options
 @handle_errors
-def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
+def check(
+    dataset: Path, answers_path: Path | None, save_answers: Path | None, **shared: Any
+) -> None:
     """Ask what is missing, lint, recommend and report, in one go.
 
     \b
     Examples:
       advisor check train.jsonl --answers usecase.toml -o report.html
-      advisor check train.jsonl --eval valid.jsonl --semantic
+      advisor check train.jsonl --eval valid.jsonl --semantic --save-answers usecase.toml
     """
     from advisor.advice.questionnaire import run_questionnaire
     from advisor.advice.usecase import LoadedUseCase, parse_answers
@@ -599,6 +655,20 @@ def check(dataset: Path, answers_path: Path | None, **shared: Any) -> None:
                 "No terminal to ask in: using defaults for " + ", ".join(loaded.defaulted) + ".",
                 err=True,
             )
+    if save_answers is not None:
+        from advisor.advice.usecase import dump_answers
+        from advisor.fsutil import refuse_to_overwrite, write_atomic
+
+        refuse_to_overwrite(
+            [
+                ("--save-answers", save_answers),
+                ("-o", shared["output"]),
+                ("--json", shared["json_output"]),
+            ],
+            [("--answers", answers_path), ("DATASET", dataset), ("--eval", shared["eval_path"])],
+        )
+        write_atomic(save_answers, dump_answers(loaded.usecase, save_answers))
+        click.echo(f"Wrote the answers to {save_answers}.", err=True)
     _write_report(loaded, dataset, **shared)
 
 

@@ -1,4 +1,5 @@
-"""Atomic file output: a crash or Ctrl-C never leaves a half-written file behind."""
+"""Safe file output: a crash or Ctrl-C never leaves a half-written file behind, and no
+command writes over one of its inputs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from itertools import combinations
 from pathlib import Path
+
+from advisor.errors import UsageError
 
 
 def write_atomic(path: Path | str, data: str | bytes) -> None:
@@ -58,3 +62,26 @@ def write_folder_atomic(folder: Path | str, fill: Callable[[Path], None]) -> Non
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def refuse_to_overwrite(
+    outputs: list[tuple[str, Path | str | None]], inputs: list[tuple[str, Path | str | None]]
+) -> None:
+    """Refuse (``UsageError``) when an output would replace one of the command's inputs
+    (the same file by any name: a symlink or a hard link counts) or another output.
+
+    ``outputs`` and ``inputs`` are (how the user named it, path) pairs; None is skipped.
+    Called before any work, so a refused command has written nothing.
+    """
+    named_outputs = [(flag, Path(path)) for flag, path in outputs if path is not None]
+    named_inputs = [(role, Path(path)) for role, path in inputs if path is not None]
+    for flag, output in named_outputs:
+        for role, source in named_inputs:
+            if same_file(output, source):
+                raise UsageError(
+                    f"{flag} {output} is the same file as {role} {source}; advisor never "
+                    "overwrites an input. Name another output file."
+                )
+    for (flag_a, a), (flag_b, b) in combinations(named_outputs, 2):
+        if same_file(a, b):
+            raise UsageError(f"{flag_a} and {flag_b} both name {a}; give each its own file.")

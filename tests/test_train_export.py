@@ -62,7 +62,7 @@ def test_every_provider_file_lints_clean_with_its_profile(
         lint = invoke("lint", files["train"], "--eval", files["valid"], "--model", model, "-q")
         assert lint.returncode == 0, (provider, lint.stdout)
         commands = (out / "export" / provider / "COMMANDS.sh").read_text()
-        assert files["train"] in commands
+        assert 'cd "$(dirname "$0")"' in commands and "train.jsonl" in commands
     first = json.loads((out / "export" / "openai" / "train.jsonl").open().readline())
     assert first["messages"][0] == {
         "role": "system",

@@ -56,10 +56,10 @@ def field_types() -> dict[str, conditions.FieldType]:
     return {**FACT_FIELDS, **model_field_types(UseCase)}
 
 
-def load_rules(extra_dirs: list[Path] | None = None) -> list[StrategyRule]:
-    """The bundled strategy rules, then every *.toml in ``extra_dirs`` (company policy)."""
-    files = [rules_dir() / "strategy.toml"]
-    for folder in extra_dirs or []:
+def strategy_rule_files(extra: list[Path] | None = None) -> list[Path]:
+    """Company-policy rule files: each file given, and every *.toml in each folder."""
+    files: list[Path] = []
+    for folder in extra or []:
         folder = Path(folder)
         if folder.is_file():
             files.append(folder)
@@ -67,6 +67,12 @@ def load_rules(extra_dirs: list[Path] | None = None) -> list[StrategyRule]:
             files.extend(sorted(folder.glob("*.toml")))
         else:
             raise RuleFileError(f"{folder}: no such rules file or folder.")
+    return files
+
+
+def load_rules(extra_dirs: list[Path] | None = None) -> list[StrategyRule]:
+    """The bundled strategy rules, then every *.toml in ``extra_dirs`` (company policy)."""
+    files = [rules_dir() / "strategy.toml", *strategy_rule_files(extra_dirs)]
     rules: list[StrategyRule] = []
     seen: dict[str, str] = {}
     types = field_types()

@@ -80,8 +80,17 @@ def _prompt_text(name: str, meta: dict[str, Any], default: Any) -> str:
     return f"{meta['prompt']} [{hint}] (default {shown}, ? for help): "
 
 
-def run_questionnaire(ask: Ask, say: Say, known: dict[str, Any] | None = None) -> UseCase:
-    """Ask every relevant question not already answered in ``known``."""
+def run_questionnaire(
+    ask: Ask,
+    say: Say,
+    known: dict[str, Any] | None = None,
+    on_answer: Callable[[dict[str, Any]], None] | None = None,
+) -> UseCase:
+    """Ask every relevant question not already answered in ``known``.
+
+    ``on_answer`` receives the answers so far after each one (the CLI saves them,
+    so Ctrl-C or a crash at question 15 loses nothing).
+    """
     answers: dict[str, Any] = dict(known or {})
     for name, meta in UseCase.questions().items():
         if name in answers:
@@ -97,6 +106,8 @@ def run_questionnaire(ask: Ask, say: Say, known: dict[str, Any] | None = None) -
                 continue
             if raw.strip() == "":
                 answers[name] = default
+                if on_answer is not None:
+                    on_answer(dict(answers))
                 break
             try:
                 value = _parse(name, raw)
@@ -106,5 +117,7 @@ def run_questionnaire(ask: Ask, say: Say, known: dict[str, Any] | None = None) -
                 say(f"  Sorry: {message}.")
                 continue
             answers[name] = value
+            if on_answer is not None:
+                on_answer(dict(answers))
             break
     return UseCase.model_validate(answers)

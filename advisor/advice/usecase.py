@@ -225,7 +225,12 @@ def load_answers(path: Path | str) -> LoadedUseCase:
 
 def dump_answers(usecase: UseCase, path: Path | str) -> str:
     """Serialise answers as TOML (JSON for .json names); None values are left out."""
-    data = {k: v for k, v in usecase.model_dump().items() if v is not None}
+    return dump_values(usecase.model_dump(), path)
+
+
+def dump_values(values: dict[str, Any], path: Path | str) -> str:
+    """Serialise some answers (all of them, or those given so far) for ``path``."""
+    data = {k: v for k, v in values.items() if v is not None}
     if str(path).lower().endswith(".json"):
         return json.dumps(data, indent=2) + "\n"
     lines = []

@@ -106,7 +106,7 @@ Baselines: `baseline_zero_shot` is the base model with the system prompt{shots}.
 
 def _export_card(config: dict[str, Any], metrics: dict[str, Any], forced: str) -> str:
     sections = []
-    for summary in metrics["export"].values():
+    for name, summary in metrics["export"].items():
         state = (
             "lints clean"
             if summary["ready"]
@@ -116,6 +116,7 @@ def _export_card(config: dict[str, Any], metrics: dict[str, Any], forced: str) -
         sections.append(
             f"## {summary['title']} ({summary['model']}): {state}\n\n"
             f"Files: {', '.join(f'`{p}`' for p in summary['files'].values())}\n\n"
+            f"Run `sh export/{name}/COMMANDS.sh`, or these commands in `export/{name}/`:\n\n"
             f"```sh\n{commands}\n```\n"
         )
     submitted = ""

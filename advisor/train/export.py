@@ -31,7 +31,9 @@ class Provider:
     lint_model: str
     supports_tools: bool
     convert: Callable[[list[dict[str, Any]], list[Any] | None], dict[str, Any]]
-    commands: Callable[[Path, Path | None, str], list[str]]
+    # (train file name, validation file name or None, model): names are relative to
+    # COMMANDS.sh, which starts by changing to its own folder.
+    commands: Callable[[str, str | None, str], list[str]]
 
 
 def as_messages(example: Example, system_prompt: str | None = None) -> list[dict[str, Any]]:
@@ -102,21 +104,24 @@ def _vertex(messages: list[dict[str, Any]], _tools: list[Any] | None) -> dict[st
     return record
 
 
-def _q(path: Path) -> str:
-    return shlex.quote(str(path))
+def _q(name: str) -> str:
+    return shlex.quote(name)
 
 
-def _openai_commands(train: Path, valid: Path | None, model: str) -> list[str]:
-    upload = (
-        'curl https://api.openai.com/v1/files -H "Authorization: Bearer $OPENAI_API_KEY" '
-        '-F purpose="fine-tune" -F file="@{}"'
-    )
+def _curl_upload(api: str, key: str, name: str) -> str:
+    """A curl upload of ``name`` (relative to COMMANDS.sh), every word quoted."""
+    form = shlex.quote(f"file=@{name}")
+    return f'curl {api}/v1/files -H "Authorization: Bearer ${key}" -F purpose=fine-tune -F {form}'
+
+
+def _openai_commands(train: str, valid: str | None, model: str) -> list[str]:
+    api, key = "https://api.openai.com", "OPENAI_API_KEY"
     job = {"training_file": "TRAIN_FILE_ID", "model": model}
     if valid:
         job["validation_file"] = "VALID_FILE_ID"
-    lines = [f"# upload (prints a file id)\n{upload.format(train)}"]
+    lines = [f"# upload (prints a file id)\n{_curl_upload(api, key, train)}"]
     if valid:
-        lines.append(upload.format(valid))
+        lines.append(_curl_upload(api, key, valid))
     lines.append(
         "# create the job with the ids printed above\n"
         'curl https://api.openai.com/v1/fine_tuning/jobs -H "Authorization: Bearer '
@@ -127,7 +132,7 @@ def _openai_commands(train: Path, valid: Path | None, model: str) -> list[str]:
     return lines
 
 
-def _together_commands(train: Path, valid: Path | None, model: str) -> list[str]:
+def _together_commands(train: str, valid: str | None, model: str) -> list[str]:
     lines = [
         f"# pip install together; export TOGETHER_API_KEY=...\ntogether files upload {_q(train)}"
     ]
@@ -142,21 +147,18 @@ def _together_commands(train: Path, valid: Path | None, model: str) -> list[str]
     return lines
 
 
-def _mistral_commands(train: Path, valid: Path | None, model: str) -> list[str]:
-    upload = (
-        'curl https://api.mistral.ai/v1/files -H "Authorization: Bearer $MISTRAL_API_KEY" '
-        '-F purpose="fine-tune" -F file="@{}"'
-    )
+def _mistral_commands(train: str, valid: str | None, model: str) -> list[str]:
+    api, key = "https://api.mistral.ai", "MISTRAL_API_KEY"
     job: dict[str, Any] = {
         "model": model,
         "training_files": [{"file_id": "TRAIN_FILE_ID", "weight": 1}],
         "hyperparameters": {"training_steps": 10, "learning_rate": 0.0001},
         "auto_start": True,
     }
-    lines = [upload.format(train)]
+    lines = [_curl_upload(api, key, train)]
     if valid:
         job["validation_files"] = ["VALID_FILE_ID"]
-        lines.append(upload.format(valid))
+        lines.append(_curl_upload(api, key, valid))
     lines.append(
         'curl https://api.mistral.ai/v1/fine_tuning/jobs -H "Authorization: Bearer '
         '$MISTRAL_API_KEY" -H "Content-Type: application/json" '
@@ -165,7 +167,7 @@ def _mistral_commands(train: Path, valid: Path | None, model: str) -> list[str]:
     return lines
 
 
-def _vertex_commands(train: Path, valid: Path | None, model: str) -> list[str]:
+def _vertex_commands(train: str, valid: str | None, model: str) -> list[str]:
     spec: dict[str, Any] = {"trainingDatasetUri": "gs://BUCKET/advisor/train.jsonl"}
     lines = [f"gcloud storage cp {_q(train)} gs://BUCKET/advisor/train.jsonl"]
     if valid:
@@ -233,10 +235,12 @@ def export_provider(
     ).report()
     errors = sorted({f.code for f in report.findings if f.severity == "error"})
     warnings = sorted({f.code for f in report.findings if f.severity == "warning"})
-    commands = provider.commands(files["train"], files.get("valid"), lint_model)
+    valid_name = files["valid"].name if "valid" in files else None
+    commands = provider.commands(files["train"].name, valid_name, lint_model)
     write_atomic(
         out_dir / "COMMANDS.sh",
-        "#!/bin/sh\n# " + provider.title + "\n" + "\n".join(commands) + "\n",
+        f"#!/bin/sh\n# {provider.title}: file names are relative to this script's folder.\n"
+        'cd "$(dirname "$0")" || exit 1\n' + "\n".join(commands) + "\n",
     )
     return {
         "title": provider.title,

@@ -90,12 +90,24 @@ def is_main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
+def refuse_foreign_folder(out: Path, resume: bool) -> None:
+    """A run folder is new (or empty), or an earlier run's; any other existing path is
+    refused before any work, so a run never writes into a folder it did not create."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a new folder for the run.")
+    if not (out / "config.json").is_file() and out.is_dir() and any(out.iterdir()):
+        what = "nothing to resume" if resume else "advisor writes a run only into a new folder"
+        raise UsageError(
+            f"--out {out} is a folder that holds no advisor run (no config.json); {what}. "
+            f"Choose a new folder, such as {out / 'run-1'}."
+        )
+
+
 def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[str, Any] | None:
     """Never overwrite a run: a folder holding one needs --resume, and must match."""
+    refuse_foreign_folder(out, resume)
     existing_file = out / "config.json"
     if not existing_file.is_file():
-        if resume and out.exists() and any(out.iterdir()):
-            raise UsageError(f"{out} holds no advisor run (no config.json); nothing to resume.")
         return None
     if not resume:
         raise UsageError(
@@ -116,6 +128,8 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
     from advisor.api import advise
 
     main = is_main_process()
+    if main:
+        refuse_foreign_folder(options.out, options.resume)
     given = options.lint or LintOptions()
     lint_options = replace(given, quiet=given.quiet or options.quiet or not main)
     advice = advise(
