@@ -27,7 +27,9 @@ from advisor.advice.engine import (
 )
 from advisor.advice.usecase import LoadedUseCase, UseCase, load_answers
 from advisor.config import AdvisorConfig
+from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import LintReport
+from advisor.linter.findings import check_patterns
 from advisor.linter.runner import LintOptions, LintRun, run_lint
 from advisor.report.data import (
     build_report_data,
@@ -45,10 +47,19 @@ def lint_options(config: AdvisorConfig | None = None, **given: Any) -> LintOptio
     the defaults. ``None``, empty strings and empty tuples count as not given."""
     config = config or AdvisorConfig()
     given = {key: value for key, value in given.items() if value not in (None, (), [], "")}
-    select = tuple(given.pop("select", ())) or tuple(c.upper() for c in config.select or ["ALL"])
-    ignore = tuple(given.pop("ignore", ())) or tuple(
+    rules = load_catalogue().rules
+    select = tuple(given.pop("select", ()))
+    check_patterns(select, "--select", rules)
+    ignore = tuple(given.pop("ignore", ()))
+    check_patterns(ignore, "--ignore", rules)
+    configured_select = tuple(c.upper() for c in config.select or ["ALL"])
+    configured_ignore = tuple(
         c.upper() for c in (config.ignore or []) + (config.extend_ignore or [])
     )
+    check_patterns(configured_select, "[tool.advisor] select", rules)
+    check_patterns(configured_ignore, "[tool.advisor] ignore", rules)
+    select = select or configured_select
+    ignore = ignore or configured_ignore
     from_config = {
         "model": config.model,
         "epochs": config.epochs,

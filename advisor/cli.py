@@ -153,6 +153,21 @@ def cli() -> None:
     is_flag=True,
     help="Also find semantic duplicates, conflicts and leaks with sentence embeddings (D005).",
 )
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="In a folder, lint the files matching GLOB (repeatable) instead of the dataset files "
+    "(.jsonl, .ndjson, .json, .csv, .tsv).",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List the files in folders that were not linted."
+)
+@click.option(
+    "--no-near",
+    is_flag=True,
+    help="Skip near duplicates (MinHash) and their conflicts and leaks, to save time.",
+)
 @embedding_options
 @click.option(
     "-q",
@@ -177,6 +192,9 @@ def lint(
     label_column: str | None,
     no_config: bool,
     semantic: bool,
+    include: tuple[str, ...],
+    verbose: bool,
+    no_near: bool,
     embedding_model: Path | None,
     semantic_tier: str,
     quiet: bool,
@@ -194,13 +212,14 @@ def lint(
       advisor lint data.jsonl --select F,T --ignore Q004 --fail-on warning
       advisor lint data.jsonl --fix cleaned.jsonl
       advisor lint train.jsonl --eval valid.jsonl --semantic
+      advisor lint data/ --include '*.jsonl' -v
     """
     from advisor.api import lint_options, run_lint
     from advisor.config import AdvisorConfig, load_config
     from advisor.fsutil import refuse_to_overwrite
     from advisor.linter.fixes import write_fixed
+    from advisor.linter.inputs import find_inputs
     from advisor.linter.output import render
-    from advisor.linter.runner import expand_paths
 
     config = AdvisorConfig() if no_config else load_config()[0]
     options = lint_options(
@@ -217,15 +236,27 @@ def lint(
         semantic_tier=semantic_tier,
         quiet=quiet,
     )
+    if no_near:
+        options.near = False
+    options.include = include
     fmt = output_format or config.output_format or "text"
     level = fail_on or config.fail_on or "error"
     if fix_output is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
         raise click.UsageError("--fix takes exactly one input file.")
     refuse_to_overwrite(
         [("-o", output), ("--fix", fix_output)],
-        [("input", path) for path in expand_paths(paths)] + [("--eval", eval_path)],
+        [("input", path) for path in find_inputs(paths, include).files] + [("--eval", eval_path)],
     )
     run = run_lint(paths, options, eval_path=eval_path)
+    if verbose:
+        for path, reason in run.skipped:
+            click.echo(f"advisor: not linted: {path}: {reason}", err=True)
+    elif run.skipped and not quiet:
+        click.echo(
+            f"advisor: {len(run.skipped)} file(s) in the folder(s) are not datasets and were "
+            "not linted (-v lists them).",
+            err=True,
+        )
     text = render(run, fmt, show_facts=not quiet)
     if output is not None:
         from advisor.fsutil import write_atomic

@@ -117,7 +117,7 @@ def main() -> None:
         command = [advisor, "lint", str(path), "--model", args.model, "--format", "json"]
         for label, extra in (
             ("every non-semantic check, near duplicates included", []),
-            ("without near duplicates (--ignore D004)", ["--ignore", "D004"]),
+            ("without near duplicates (--no-near)", ["--no-near"]),
         ):
             started = time.perf_counter()
             result = subprocess.run([*command, *extra], capture_output=True, text=True)

@@ -5,7 +5,7 @@ A case: ``code``, ``expect`` ("fail": at least one finding of that code, on
 ``line`` when given; "pass": none), ``data`` (the file's content) or
 ``template`` + ``count`` (generated rows with {i}, {label}, {long}), and
 optionally ``suffix``, ``eval`` (an evaluation file), ``select`` (default: the
-code; near/semantic conflicts and leaks need D004/D005 on), ``options``
+code), ``options``
 (LintOptions fields), ``severity``, ``encoding``, ``bytes_at_line``. A failing
 case of a rule with a safe fix also gives ``fixed``: what ``--fix`` writes, after
 which the rule no longer fires.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from advisor.errors import UsageError
 
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
@@ -66,3 +70,26 @@ def _covers(pattern: str, code: str) -> bool:
 
 def _specificity(pattern: str) -> int:
     return 0 if pattern == "ALL" else len(pattern)
+
+
+_LOOKALIKES = str.maketrans({"O": "0", "L": "1", "I": "1"})
+
+
+def check_patterns(patterns: Iterable[str], where: str, codes: Iterable[str]) -> None:
+    """Every select/ignore pattern must match some rule: a typo such as ``D3`` would
+    otherwise switch every check off (or none) without a word."""
+    known = sorted(codes)
+    prefixes = sorted({code[:n] for code in known for n in (1, 2, 3)})
+    for pattern in patterns:
+        if pattern == "ALL" or any(code.startswith(pattern) for code in known):
+            continue
+        # Letters typed for digits (O for 0, l or I for 1) first, then close spellings.
+        digits = pattern[:1] + pattern[1:].translate(_LOOKALIKES)
+        close = [digits] if digits in known or digits in prefixes else []
+        close += difflib.get_close_matches(pattern, known + prefixes, n=3, cutoff=0.5)
+        close = list(dict.fromkeys(close))[:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(
+            f"{where}: {pattern!r} is not a rule code or prefix{hint}; `advisor rules` "
+            "lists them all."
+        )

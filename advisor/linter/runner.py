@@ -29,10 +29,13 @@ from advisor.linter.facts import (
     FindingModel,
     LintReport,
 )
-from advisor.linter.findings import SEVERITY_RANK, Finding
+from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns
+from advisor.linter.inputs import find_inputs
 from advisor.linter.parallel import analyse_dataset
 from advisor.linter.rules.content import check_conventions
 from advisor.linter.rules.duplicates import (
+    D002,
+    D003,
     D004,
     D005,
     DuplicateIndex,
@@ -60,8 +63,6 @@ from advisor.providers.models import (
 from advisor.providers.tokens import Encoder, load_encoder
 from advisor.version import __version__
 
-DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".txt", ".ndjson")
-
 
 @dataclass
 class LintOptions:
@@ -82,6 +83,8 @@ class LintOptions:
     # "full": every text through the model; "fast": a static embedding proposes
     # candidates and the model confirms them (see advisor/static_embeddings.py).
     semantic_tier: str = "full"
+    # Glob patterns that pick the files to lint inside a folder (default: dataset files).
+    include: tuple[str, ...] = ()
     embedding_model: str | None = None
     quiet: bool = False
 
@@ -152,10 +155,12 @@ class FileLinter:
             empty_markers=self.empty_markers,
             separators=tuple(self.thresholds.prompt_separators),
             wanted=frozenset(code for code in rules if self.selected(code)),
-            # --ignore D004 (D005) switches the near (semantic) level off entirely,
-            # its conflicts and leaks included: the way to skip its cost.
-            near=self.options.near and self.selected(D004.code),
-            semantic=self.options.semantic and self.selected(D005.code),
+            # A level runs whenever one of its rules is selected, so the findings of
+            # a rule never depend on which other rules are selected; --no-near skips
+            # the near level's cost.
+            near=self.options.near and any(self.selected(r.code) for r in (D002, D003, D004)),
+            semantic=self.options.semantic
+            and any(self.selected(r.code) for r in (D002, D003, D005)),
         )
 
     def run(self) -> FileResult:
@@ -405,33 +410,14 @@ def histogram(values: Any, bins: int = 24) -> list[dict[str, int]]:
 # --------------------------------------------------------------------------- entry points
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given, and the data files inside any directory (sorted, recursive)."""
-    result: list[Path] = []
-    for raw_path in paths:
-        path = Path(raw_path)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-            )
-            if not found:
-                raise InputError(
-                    f"{path}: the directory holds no .jsonl, .json, .csv or .tsv files."
-                )
-            result.extend(found)
-        elif not path.exists():
-            raise InputError(f"{path}: no such file.")
-        else:
-            result.append(path)
-    return result
-
-
 @dataclass
 class LintRun:
     """Everything one lint invocation produced, before it is printed."""
 
     results: list[FileResult]
     eval_result: FileResult | None
+    # Files a folder held that were not linted, with the reason (shown by `lint -v`).
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -475,10 +461,13 @@ def run_lint(
     """Lint files (and an optional eval split, checked for leakage against the first)."""
     options = options or LintOptions()
     catalogue = load_catalogue()
+    check_patterns(options.select, "select", catalogue.rules)
+    check_patterns(options.ignore, "ignore", catalogue.rules)
     providers = load_providers()
     model = providers.model(options.model)
     encoder = load_encoder(model)
-    files = expand_paths(paths)
+    inputs = find_inputs(paths, options.include)
+    files = inputs.files
     embedders = Embedders(options.embedding_model)
     shared = {
         "catalogue": catalogue,
@@ -500,4 +489,4 @@ def run_lint(
             reference_similar=results[0].similar_index if results else None,
         )
         eval_result = linter.run()
-    return LintRun(results, eval_result)
+    return LintRun(results, eval_result, inputs.skipped)
