@@ -57,7 +57,18 @@ class Dataset:
                 yield example
 
     def normalise_record(self, record: raw.RawRecord) -> Iterator[Example]:
-        """The example(s) one raw record holds, or one invalid example with its problem."""
+        """The example(s) one raw record holds, or one invalid example with its problem;
+        the reader's problems with a record it could still read go to the first one."""
+        examples = self._examples(record)
+        if not record.extra:
+            yield from examples
+            return
+        for index, example in enumerate(examples):
+            if index == 0:
+                example.problems.extend(record.extra)
+            yield example
+
+    def _examples(self, record: raw.RawRecord) -> Iterator[Example]:
         expected = self.format
         if record.problem is not None:
             yield self._invalid(record)

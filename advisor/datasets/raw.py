@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datasets.model import Problem
-from advisor.datasets.structure import F001, F018, F019
+from advisor.datasets.strict_json import StrictDecoder
+from advisor.datasets.structure import F001, F018, F019, F024
 from advisor.errors import InputError
 
 JSONL = "jsonl"
@@ -36,10 +37,8 @@ _UTF16_32_BOMS = (
 _WHITESPACE = re.compile(r"\s*")
 csv.field_size_limit(1 << 30)
 
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is a dependency, but optional in spirit
-    _fast_loads = None
+# One strict decoder per process (worker processes fork their own copy).
+_STRICT = StrictDecoder()
 
 
 @dataclass(slots=True)
@@ -49,6 +48,8 @@ class RawRecord:
     line: int
     value: Any = None
     problem: Problem | None = None
+    # Problems of a record that was still read (non-standard JSON, F024).
+    extra: tuple[Problem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -162,11 +163,20 @@ def parse_json_line(
     if not text or text.isspace():
         return None
     try:
-        return RawRecord(number, json.loads(text))
+        value, found = _STRICT.loads(text)
     except ValueError as exc:
         return RawRecord(number, problem=_json_problem(exc, number, text))
     except RecursionError:
         return RawRecord(number, problem=Problem(F001, number, "JSON nested too deeply to parse."))
+    return RawRecord(number, value, extra=non_standard(found, number))
+
+
+def non_standard(found: list[str], line: int) -> tuple[Problem, ...]:
+    """F024 for a record that Python reads but standard JSON does not allow."""
+    if not found:
+        return ()
+    message = f"Not standard JSON: {'; '.join(found)}. Providers' strict parsers reject it."
+    return (Problem(F024, line, message),)
 
 
 def one_record_per_line(path: Path) -> bool:
@@ -261,7 +271,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
             ),
         )
         text = raw.decode("utf-8", "replace")
-    decoder = json.JSONDecoder()
+    decoder = StrictDecoder()
     ws = _WHITESPACE
     pos = ws.match(text, 0).end()
     in_array = text.startswith("[", pos)
@@ -303,7 +313,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
             continue
         start_line = line_at(pos)
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end, found = decoder.raw_decode(text, pos)
         except (ValueError, RecursionError) as exc:
             bad_offset = getattr(exc, "pos", pos) or pos
             bad_line = line_at(max(bad_offset, pos))
@@ -317,7 +327,7 @@ def _read_json_document(path: Path) -> Iterator[RawRecord]:
                 return
             pos = resume
             continue
-        yield RawRecord(start_line, value)
+        yield RawRecord(start_line, value, extra=non_standard(found, start_line))
         pos = end
 
 

@@ -38,6 +38,7 @@ F020 = rule("F020", "preference-data", scope="file")
 F021 = rule("F021", "invalid-tool-arguments", scope="example")
 F022 = rule("F022", "no-user-message", scope="example")
 F023 = rule("F023", "undefined-function-call", scope="example")
+F024 = rule("F024", "non-standard-json", scope="example")
 
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
