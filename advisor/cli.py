@@ -24,6 +24,7 @@ from advisor.version import __version__
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool cut off by a pipe
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
@@ -42,6 +43,12 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("advisor: interrupted.", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`advisor rules | head -1`): stop quietly, as Unix
+            # tools do, and keep Python from complaining while it flushes at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:  # pragma: no cover - a bug, reported without a traceback
             if os.environ.get("ADVISOR_DEBUG"):
                 raise
@@ -98,7 +105,7 @@ def cli() -> None:
 @click.option(
     "--eval",
     "eval_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Evaluation split: also linted, and checked for leakage from the (first) training file.",
 )
 @click.option(
@@ -281,7 +288,7 @@ def lint(
 @click.option(
     "--eval",
     "eval_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Also show eval examples that leak from PATH.",
 )
 @click.option("--semantic", is_flag=True, help="Include semantic (embedding) duplicates.")
@@ -476,7 +483,7 @@ def project_settings(
 )
 @click.option(
     "--dataset",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Lint this dataset and advise on what it measures instead of what was claimed.",
 )
 @click.option(
@@ -527,7 +534,7 @@ def _report_options(command: F) -> F:
             click.option(
                 "--eval",
                 "eval_path",
-                type=click.Path(path_type=Path),
+                type=click.Path(path_type=Path, dir_okay=False),
                 help="Evaluation split (checked for leakage).",
             ),
             click.option(
@@ -619,7 +626,9 @@ def _write_report(
     help="The use case (TOML or .json).",
 )
 @click.option(
-    "--dataset", type=click.Path(path_type=Path), help="The training data to lint and measure."
+    "--dataset",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The training data to lint and measure.",
 )
 @_report_options
 @handle_errors
@@ -638,7 +647,7 @@ def report(answers_path: Path, dataset: Path | None, **shared: Any) -> None:
 
 
 @cli.command()
-@click.argument("dataset", type=click.Path(path_type=Path))
+@click.argument("dataset", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--answers",
     "answers_path",
@@ -712,12 +721,15 @@ def check(
     help="The use case (TOML or .json).",
 )
 @click.option(
-    "--dataset", required=True, type=click.Path(path_type=Path), help="The training data."
+    "--dataset",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The training data.",
 )
 @click.option(
     "--eval",
     "eval_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Held-out data (default: a seeded, stratified 20% split).",
 )
 @click.option(

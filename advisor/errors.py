@@ -19,5 +19,9 @@ class UsageError(AdvisorError):
     """Options that contradict each other or name something that does not exist."""
 
 
+class OutputError(AdvisorError):
+    """An output cannot be written (a read-only folder, a full disk, a file in the way)."""
+
+
 class RuleFileError(AdvisorError):
     """A file in rules/ is malformed; the message names the file and the entry."""

@@ -10,14 +10,35 @@ from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 
-from advisor.errors import UsageError
+from advisor.errors import OutputError, UsageError
 
 
 def write_atomic(path: Path | str, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    An operating-system refusal (read-only folder, full disk) is an ``OutputError``
+    naming the file; nothing is left behind.
+    """
     target = Path(path)
+    try:
+        _write_atomic(target, data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise OutputError(_cannot_write(target, exc)) from exc
+
+
+def _cannot_write(target: Path, exc: OSError) -> str:
+    """Why ``target`` cannot be written, in words (a file standing where a folder is
+    needed says so, rather than "File exists")."""
+    for folder in target.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                return f"cannot write {target}: {folder} is a file, not a folder."
+            break
+    return f"cannot write {target}: {exc.strerror or exc}."
+
+
+def _write_atomic(target: Path, payload: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp makes the file private (0600); give it the usual permissions.
@@ -52,8 +73,11 @@ def write_folder_atomic(folder: Path | str, fill: Callable[[Path], None]) -> Non
     Ctrl-C leaves the previous folder (if any) untouched and no half-written one.
     """
     target = Path(folder)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(_cannot_write(target, exc)) from exc
     try:
         fill(staging)
         if target.exists():

@@ -4,7 +4,12 @@ whatever else is selected."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +102,98 @@ def test_a_folder_lints_its_datasets_and_says_what_it_passed_over(tmp_path: Path
     (empty / "notes.txt").write_text("hello\n")
     nothing = run_console_script("lint", str(empty))
     assert nothing.returncode == 2 and "no dataset files" in nothing.stderr
+
+
+def test_an_output_that_cannot_be_written_is_a_plain_error(dirty: Path) -> None:
+    for target, reason in [
+        ("/proc/advisor-out.txt", "cannot write"),
+        (f"{dirty}/x.txt", "is a file"),
+    ]:
+        result = run_console_script("lint", str(dirty), "-o", target)
+        assert result.returncode == 2, result.stderr
+        assert reason in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_folder_given_as_the_dataset_is_a_usage_error(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text('task_type = "qa"\n')
+    for command in (
+        ["recommend", "--answers", str(answers), "--dataset", str(tmp_path)],
+        ["report", "--answers", str(answers), "--dataset", str(tmp_path)],
+        ["check", str(tmp_path)],
+    ):
+        result = run_console_script(*command)
+        assert result.returncode == 2 and "is a directory" in result.stderr, command
+        assert "internal error" not in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    from tests.helpers import advisor_executable
+
+    process = subprocess.Popen(
+        [*advisor_executable(), "rules", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # like `| head -1` that has read what it wanted
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 141 and stderr == b""
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["not " * 3000 + "needs_citations", " or ".join(["needs_citations"] * 400), "(" * 500 + "x"],
+    ids=["deep-not", "long-or", "parentheses"],
+)
+def test_an_absurd_policy_condition_is_refused_with_a_reason(
+    condition: str, tmp_path: Path
+) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text('task_type = "qa"\n')
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        f'[[rule]]\nid = "scripted"\nwhen = "{condition}"\nscores = {{ rag = 1 }}\n'
+        'reason = "A policy rule written by a script."\nsource = "https://example.com/p"\n'
+    )
+    result = run_console_script("recommend", "--answers", str(answers), "--rules", str(policy))
+    assert result.returncode == 2, result.stdout
+    assert "scripted" in result.stderr and "internal error" not in result.stderr
+    assert "nested too deeply" in result.stderr or "split it into several rules" in result.stderr
+
+
+def test_ctrl_c_during_a_parallel_lint_exits_130_quietly_and_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers import advisor_executable
+
+    big = tmp_path / "big.jsonl"
+    row = chat("How do I reset the password of my account? " * 8, "Open Settings. " * 20)
+    big.write_text("".join(row.replace("account", f"account {i}") + "\n" for i in range(9000)))
+    assert big.stat().st_size > 4_000_000  # large enough for worker processes
+    for _ in range(4):
+        process = subprocess.Popen(
+            [*advisor_executable(), "lint", str(big), "-q"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        workers: list[str] = []
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+            found = subprocess.run(
+                ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+            )
+            workers = found.stdout.split()
+        time.sleep(0.3)
+        started = time.monotonic()
+        # a terminal's Ctrl-C reaches the whole process group
+        for pid in [process.pid, *map(int, workers)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+        assert time.monotonic() - started < 2.0
+        assert process.returncode == 130, stderr
+        assert stderr == "advisor: interrupted.\n"
+        assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []

@@ -182,11 +182,45 @@ class _Parser:
             raise ConditionError(f"{name!r} is not a number; use == or in")
 
 
+# Rule files are data from anyone: a condition this long or this deep is a mistake or
+# an attack, and would exhaust Python's recursion limit when evaluated.
+MAX_LENGTH = 2000
+MAX_DEPTH = 48
+
+
 def parse(text: str, fields: dict[str, FieldType]) -> tuple[Any, ...]:
     """The checked syntax tree of a condition (raises ConditionError)."""
     if not isinstance(text, str) or not text.strip():
         raise ConditionError("empty condition")
-    return _Parser(text, fields).parse()
+    if len(text) > MAX_LENGTH:
+        raise ConditionError(
+            f"the condition is {len(text):,} characters long (at most {MAX_LENGTH:,}); "
+            "split it into several rules"
+        )
+    try:
+        node = _Parser(text, fields).parse()
+    except RecursionError:
+        raise ConditionError("the condition is nested too deeply") from None
+    if depth(node) > MAX_DEPTH:
+        raise ConditionError(
+            f"the condition combines more than {MAX_DEPTH} levels of and/or/not; "
+            "split it into several rules"
+        )
+    return node
+
+
+def depth(node: tuple[Any, ...]) -> int:
+    """How deep a syntax tree is (counted without recursion)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if item[0] in ("and", "or"):
+            stack += [(item[1], level + 1), (item[2], level + 1)]
+        elif item[0] == "not":
+            stack.append((item[1], level + 1))
+    return deepest
 
 
 def evaluate(node: tuple[Any, ...], values: dict[str, Any]) -> bool:

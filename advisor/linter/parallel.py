@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,11 +78,18 @@ def _parallel(dataset: Dataset, context: Context, workers: int) -> Iterator[Exam
     _SHARED = (dataset, context)
     make = ExampleResult._make
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
             for results in pool.imap(_analyse_range, ranges):
                 yield from map(make, results)
     finally:
         _SHARED = None
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them: no traceback per worker,
+    and no worker left waiting on a queue the parent no longer reads."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _analyse_range(span: tuple[int, int, int]) -> list[tuple[Any, ...]]:
