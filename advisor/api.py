@@ -13,6 +13,7 @@ prints.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,8 @@ def advise(
         usecase, measured, notes = apply_facts(usecase, facts)
     result = recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
     result.measured, result.notes = measured, notes
+    if dataset is not None:
+        result.next_steps = [with_paths(step, Path(dataset)) for step in result.next_steps]
     return Advice(
         answers=loaded,
         usecase=usecase,
@@ -174,6 +177,15 @@ def advise(
         eval_path=Path(eval_path) if eval_path is not None else None,
         lint_run=lint_run,
         lint_report=report,
+    )
+
+
+def with_paths(step: str, dataset: Path) -> str:
+    """A next step's command with the real dataset in it: ``DATA`` becomes the path
+    (quoted for the shell) and ``cleaned.jsonl`` a new file beside it."""
+    cleaned = dataset.with_name(f"{dataset.stem}.clean{dataset.suffix}")
+    return step.replace("DATA", shlex.quote(str(dataset))).replace(
+        "cleaned.jsonl", shlex.quote(str(cleaned))
     )
 
 

@@ -197,3 +197,58 @@ def test_ctrl_c_during_a_parallel_lint_exits_130_quietly_and_leaves_no_process(
         assert process.returncode == 130, stderr
         assert stderr == "advisor: interrupted.\n"
         assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
+
+
+QUALIFYING = (
+    'task_type = "generation"\nlabelled_examples = 200\nprompt_engineering_tried = true\n'
+    "prompting_meets_quality_bar = false\nneeds_consistent_style_or_format = true\n"
+)
+
+
+def rows_with_duplicates(path: Path, unique: int, copies: int) -> Path:
+    lines = [
+        chat(f"Rewrite note {i} about the quarterly budget in our house style.", f"Note {i}: done.")
+        for i in range(unique)
+    ]
+    path.write_text("\n".join(lines + lines[:copies]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("copies", "expected"), [(20, "medium"), (80, "low")])
+def test_measured_quality_does_not_depend_on_the_claim(
+    copies: int, expected: str, tmp_path: Path
+) -> None:
+    data = rows_with_duplicates(tmp_path / "train.jsonl", 120, copies)
+    measured = set()
+    for claim in ("medium", "high"):
+        answers = tmp_path / f"{claim}.toml"
+        answers.write_text(QUALIFYING + f'example_quality = "{claim}"\n')
+        args = ["recommend", "--answers", str(answers), "--dataset", str(data), "--format", "json"]
+        result = run_console_script(*args)
+        measured.add(json.loads(result.stdout)["usecase"]["example_quality"])
+    assert measured == {expected}
+
+
+def test_the_gate_names_what_blocks_and_what_to_do(tmp_path: Path) -> None:
+    data = rows_with_duplicates(tmp_path / "train.jsonl", 120, 80)
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(QUALIFYING + 'example_quality = "high"\n')
+    result = run_console_script(
+        "train", "--answers", str(answers), "--dataset", str(data), "--out", str(tmp_path / "run")
+    )
+    assert result.returncode == 1, result.stderr
+    reasons = result.stderr
+    assert reasons.index("[low-quality-data] rules fine-tuning out") < reasons.index("--force")
+    assert f"advisor lint {data} --fix {tmp_path / 'train.clean.jsonl'}" in reasons
+    assert "example_quality" not in reasons and "labelled_examples" not in reasons
+
+
+def test_next_steps_use_the_facts_and_the_real_paths(tmp_path: Path) -> None:
+    data = rows_with_duplicates(tmp_path / "train.jsonl", 150, 20)
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(QUALIFYING + 'example_quality = "high"\n')
+    args = ["recommend", "--answers", str(answers), "--dataset", str(data), "--format", "json"]
+    steps = json.loads(run_console_script(*args).stdout)["recommendation"]["next_steps"]
+    assert not any("Collect at least 50" in step for step in steps)  # 150 unique examples
+    assert any(f"advisor lint {data} --fix" in step for step in steps)
+    assert not any(" DATA " in step or "cleaned.jsonl" in step for step in steps)

@@ -295,11 +295,26 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     }
 
 
+QUALITY_LEVELS = ("low", "medium", "high")
+
+
+def measured_quality_ceiling(duplicate_rate: float, error_rate: float) -> str:
+    """The best example quality the measured data allows, whatever was claimed: more
+    than 5% of examples with errors or 30% duplicates is low; more than 10%
+    duplicates is at most medium."""
+    if error_rate > 0.05 or duplicate_rate > 0.3:
+        return "low"
+    if duplicate_rate > 0.1:
+        return "medium"
+    return "high"
+
+
 def apply_facts(
     usecase: UseCase, facts: dict[str, Any]
 ) -> tuple[UseCase, dict[str, Any], list[str]]:
     """Measured facts beat claims: the unique, error-free example count replaces
-    ``labelled_examples``; duplicates and errors lower ``example_quality``."""
+    ``labelled_examples``; duplicates and errors cap ``example_quality`` at what the
+    data allows, the same cap whatever quality was claimed."""
     notes: list[str] = []
     updates: dict[str, Any] = {}
     measured = facts.get("unique_examples")
@@ -309,15 +324,14 @@ def apply_facts(
             f"{measured} unique, error-free examples; advising on {measured}."
         )
         updates["labelled_examples"] = int(measured)
-    levels = ["low", "medium", "high"]
     quality = usecase.example_quality
     duplicate_rate = facts.get("duplicate_rate") or 0.0
     error_rate = facts.get("error_rate") or 0.0
-    if (duplicate_rate > 0.1 or error_rate > 0.05) and quality != "low":
-        lowered = levels[levels.index(quality) - 1]
+    ceiling = measured_quality_ceiling(duplicate_rate, error_rate)
+    if QUALITY_LEVELS.index(ceiling) < QUALITY_LEVELS.index(quality):
         notes.append(
-            f"example_quality: lowered from {quality} to {lowered}: {duplicate_rate:.0%} "
+            f"example_quality: {ceiling}, not {quality} as answered: {duplicate_rate:.0%} "
             f"duplicates and {error_rate:.0%} examples with errors were measured."
         )
-        updates["example_quality"] = lowered
+        updates["example_quality"] = ceiling
     return UseCase.model_validate({**usecase.model_dump(), **updates}), updates, notes

@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from advisor.advice.strategies import display_name
+from advisor.api import advise, with_paths
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import write_atomic, write_folder_atomic
@@ -66,21 +69,40 @@ class TrainOptions:
 RESUME_KEYS = ("backend", "dataset", "eval", "seed", "epochs", "settings")
 
 
-def gate(recommendation: Any, lint_errors: list[str]) -> list[str]:
-    """Reasons not to train (empty when the case qualifies)."""
+def gate(advice: Any, lint_errors: list[str]) -> list[str]:
+    """Reasons not to train (empty when the case qualifies), most actionable first:
+    lint errors to fix, then each rule that rules fine-tuning out with what to do
+    about it, then why another strategy won. Suggested changes never touch what
+    advisor measured itself (the example count and quality of the dataset)."""
+    recommendation = advice.recommendation
     reasons = []
-    if recommendation.primary not in QUALIFYING:
+    if lint_errors:
+        codes = ", ".join(sorted(set(lint_errors)))
         reasons.append(
-            f"the recommendation is {recommendation.primary}, not fine-tuning "
-            f"({', '.join(e.rule for e in recommendation.trace[:6])})"
+            f"the dataset has lint errors ({codes}): fix them first "
+            f"(`advisor lint {shlex.quote(str(advice.dataset))}` lists each with its line)"
         )
+    steps = {rule.id: rule.next_step for rule in advice.rules}
+    blocking = [entry for entry in recommendation.trace if set(entry.gate) & set(QUALIFYING)]
+    for entry in blocking:
+        step = steps.get(entry.rule)
+        action = f"\n    Next: {with_paths(step, advice.dataset)}" if step else ""
+        reasons.append(f"[{entry.rule}] rules fine-tuning out: {entry.reason}{action}")
+    if recommendation.primary not in QUALIFYING and not blocking:
+        favour = [
+            entry.rule for entry in recommendation.trace if entry.scores.get(recommendation.primary)
+        ]
+        because = f" ({', '.join(favour[:4])})" if favour else ""
+        reasons.append(
+            f"the recommendation is {display_name(recommendation.primary)}, "
+            f"not fine-tuning{because}"
+        )
+        measured = set(recommendation.measured) | {"labelled_examples", "example_quality"}
         for counterfactual in recommendation.counterfactuals:
-            if counterfactual.strategy in QUALIFYING:
+            if counterfactual.strategy in QUALIFYING and not set(counterfactual.changes) & measured:
                 reasons.append(
                     f"it would qualify if {counterfactual.sentence.split(' with ', 1)[-1]}"
                 )
-    if lint_errors:
-        reasons.append(f"the dataset has lint errors: {', '.join(sorted(set(lint_errors)))}")
     return reasons
 
 
@@ -125,8 +147,6 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
 
 
 def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
-    from advisor.api import advise
-
     main = is_main_process()
     if main:
         refuse_foreign_folder(options.out, options.resume)
@@ -139,9 +159,12 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
     assert report is not None  # a dataset was given, so it was linted
     usecase, recommendation = advice.usecase, advice.recommendation
     errors = [f.code for f in report.findings if f.severity == "error"]
-    reasons = gate(recommendation, errors)
+    reasons = gate(advice, errors)
     if reasons and not options.force:
-        raise GateRefused("Not training: " + "; ".join(reasons) + ". Use --force to train anyway.")
+        listed = "".join(f"\n  - {reason}" for reason in reasons)
+        raise GateRefused(
+            f"Not training:{listed}\nUse --force to train anyway (the run records it)."
+        )
     backend = options.backend or ("classifier" if usecase.task_type == "classification" else "lora")
     if options.submit and backend != "export":
         raise UsageError("--submit goes with --backend export.")
