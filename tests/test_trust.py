@@ -252,3 +252,22 @@ def test_next_steps_use_the_facts_and_the_real_paths(tmp_path: Path) -> None:
     assert not any("Collect at least 50" in step for step in steps)  # 150 unique examples
     assert any(f"advisor lint {data} --fix" in step for step in steps)
     assert not any(" DATA " in step or "cleaned.jsonl" in step for step in steps)
+
+
+@pytest.mark.parametrize(
+    ("answer", "accepted", "said"),
+    [
+        ("labeled_examples = 12", False, "did you mean 'labelled_examples'"),
+        ("labelled_examples = true", False, "labelled_examples"),
+        ('task_type = "Classification"', True, '"task_type": "classification"'),
+        ('prompting_meets_quality_bar = "unknown"', True, '"prompting_meets_quality_bar": null'),
+    ],
+)
+def test_answer_files_are_read_as_people_write_them(
+    answer: str, accepted: bool, said: str, tmp_path: Path
+) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(answer + "\n")
+    result = run_console_script("recommend", "--answers", str(answers), "--format", "json")
+    assert result.returncode == (0 if accepted else 2), result.stderr
+    assert said in (result.stdout if accepted else result.stderr)

@@ -8,12 +8,13 @@ files, so they never change meaning.
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from advisor.advice import conditions
 from advisor.advice.fields import model_field_types
@@ -72,6 +73,7 @@ class UseCase(BaseModel):
     labelled_examples: int = Field(
         0,
         ge=0,
+        strict=True,  # `labelled_examples = true` is a mistake, not 1
         json_schema_extra=_question(
             "How many labelled input → output examples do you have?",
             "Count distinct, reviewed examples. With --dataset, advisor counts them itself.",
@@ -157,6 +159,27 @@ class UseCase(BaseModel):
         ),
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_answers_as_people_write_them(cls, data: Any) -> Any:
+        """Choices in any case ("Classification"), "unknown" for a yes/no question
+        that may be unknown, and a whole number written as 120.0."""
+        if not isinstance(data, dict):
+            return data
+        types = model_field_types(cls)
+        cleaned = dict(data)
+        for name, value in data.items():
+            kind = types.get(name)
+            if kind is None:
+                continue
+            if isinstance(value, str) and kind.choices is not None:
+                cleaned[name] = value.strip().lower()
+            elif isinstance(value, str) and kind.nullable and value.strip().lower() == "unknown":
+                cleaned[name] = None
+            elif isinstance(value, float) and kind.kind == (int, float) and value.is_integer():
+                cleaned[name] = int(value)
+        return cleaned
+
     @classmethod
     def questions(cls) -> dict[str, dict[str, Any]]:
         """Field name → its question metadata, in asking order."""
@@ -190,6 +213,11 @@ def parse_answers(data: dict[str, Any], source: str = "answers") -> LoadedUseCas
         problems = []
         for error in exc.errors()[:5]:
             field = ".".join(str(p) for p in error["loc"]) or "(file)"
+            if error["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(field, list(UseCase.model_fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else "; `advisor ask` lists them"
+                problems.append(f"{field}: not a question advisor asks{hint}")
+                continue
             problems.append(f"{field}: {error['msg']} (got {error.get('input')!r})")
         raise InputError(f"{source}: invalid answers: " + "; ".join(problems)) from exc
     defaulted = [
