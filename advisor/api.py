@@ -34,6 +34,7 @@ from advisor.linter.findings import check_patterns
 from advisor.linter.runner import LintOptions, LintRun, run_lint
 from advisor.report.data import (
     build_report_data,
+    check_run_dataset,
     dataset_snippets,
     load_training,
     snippet_lines,
@@ -197,6 +198,10 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
         lint = advice.lint_report.model_dump()
         for file, lines in snippet_lines(advice.lint_report).items():
             snippets[file] = dataset_snippets(Path(file), lines)
+    training = None
+    if run_dir is not None:
+        training = load_training(Path(run_dir))
+        check_run_dataset(training, advice.dataset)
     source = advice.answers.source
     inputs = [("answers", Path(source))] if source else []
     inputs += [("training data", advice.dataset)] if advice.dataset else []
@@ -212,5 +217,5 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
         inputs=inputs,
         rule_files=rule_files,
         snippets=snippets,
-        training=load_training(Path(run_dir)) if run_dir is not None else None,
+        training=training,
     )

@@ -3,6 +3,7 @@ command writes over one of its inputs."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -53,6 +54,15 @@ def _write_atomic(target: Path, payload: bytes) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: Path | str) -> str:
+    """The SHA-256 of a file's bytes (read in blocks), to name exactly what was used."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def same_file(a: Path | str, b: Path | str) -> bool:

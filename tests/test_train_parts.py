@@ -103,3 +103,12 @@ def test_base_model_is_a_local_folder_or_gguf_file(tmp_path: Path) -> None:
     assert resolve_base_model(str(folder)) == folder
     with pytest.raises(UsageError, match="never downloads"):
         resolve_base_model("HuggingFaceTB/SmolLM2-135M-Instruct")  # a hub id is not fetched
+
+
+def test_wilson_interval_is_honest_at_the_extremes() -> None:
+    # Known values (Wilson score, z = 1.96): 18/18 -> [0.8241, 1], 0/18 -> [0, 0.1759].
+    assert textmetrics.wilson_interval(18, 18) == [0.8241, 1.0]
+    assert textmetrics.wilson_interval(0, 18) == [0.0, 0.1759]
+    low, high = textmetrics.wilson_interval(50, 100)
+    assert abs(low - 0.4038) < 1e-3 and abs(high - 0.5962) < 1e-3
+    assert "too few" in textmetrics.too_small_note(18) and textmetrics.too_small_note(2000) == ""

@@ -271,3 +271,46 @@ def test_answer_files_are_read_as_people_write_them(
     result = run_console_script("recommend", "--answers", str(answers), "--format", "json")
     assert result.returncode == (0 if accepted else 2), result.stderr
     assert said in (result.stdout if accepted else result.stderr)
+
+
+def fake_run(folder: Path, dataset: Path, helped: bool) -> Path:
+    """A classifier run folder as `advisor train` writes it (only what the report reads)."""
+    from advisor.fsutil import file_sha256
+
+    folder.mkdir()
+    model = {
+        "accuracy": 1.0,
+        "macro_f1": 1.0,
+        "ci95": {"accuracy": [0.82, 1.0], "macro_f1": [1, 1]},
+    }
+    metrics = {
+        "backend": "classifier",
+        "models": {"fine_tuned": model, "baseline_frozen": model},
+        "helped": helped,
+        "verdict": "no measurable difference",
+        "held_out_examples": 18,
+        "forced": False,
+    }
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    config = {"dataset": str(dataset), "dataset_sha256": file_sha256(dataset)}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_an_attached_run_sets_the_headline_and_must_match_the_dataset(tmp_path: Path) -> None:
+    data = rows_with_duplicates(tmp_path / "train.jsonl", 60, 0)
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(QUALIFYING + 'example_quality = "high"\n')
+    run = fake_run(tmp_path / "run", data, helped=False)
+    page = tmp_path / "r.html"
+    args = ["report", "--answers", str(answers), "--run", str(run), "-o", str(page), "-q"]
+    shown = run_console_script(*args, "--dataset", str(data))
+    assert shown.returncode == 0, shown.stderr
+    html = page.read_text()
+    assert "Fine-tuning did not beat the baseline on held-out data" in html
+    assert "same dataset (SHA-256 matches)" in html
+    other = rows_with_duplicates(tmp_path / "other.jsonl", 61, 0)
+    refused = run_console_script(*args, "--dataset", str(other))
+    assert refused.returncode == 2 and "was trained on" in refused.stderr
+    unchecked = run_console_script(*args)
+    assert unchecked.returncode == 0 and "not checked (no --dataset given)" in page.read_text()

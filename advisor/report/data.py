@@ -7,25 +7,17 @@ dataset only for the text snippets of duplicate clusters.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.fsutil import file_sha256
 from advisor.version import __version__
 
 SNIPPET = 160
 # At most this many example lines per file are quoted in the report.
 SNIPPET_LINES = 200
-
-
-def sha256(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_report_data(
@@ -54,9 +46,10 @@ def build_report_data(
         "training": training,
         "provenance": {
             "inputs": [
-                {"role": role, "file": str(path), "sha256": sha256(path)} for role, path in inputs
+                {"role": role, "file": str(path), "sha256": file_sha256(path)}
+                for role, path in inputs
             ],
-            "rule_files": [{"file": str(path), "sha256": sha256(path)} for path in rule_files],
+            "rule_files": [{"file": str(path), "sha256": file_sha256(path)} for path in rule_files],
         },
     }
 
@@ -72,7 +65,60 @@ def load_training(run: Path) -> dict[str, Any]:
     exported = isinstance(metrics, dict) and isinstance(metrics.get("export"), dict)
     if not isinstance(models, dict) or ("fine_tuned" not in models and not exported):
         raise InputError(f"{path}: not an advisor training run (no models.fine_tuned).")
-    return {"run": str(run), **metrics, "columns": training_columns(metrics)}
+    config = _run_config(Path(run))
+    return {
+        "run": str(run),
+        **metrics,
+        "columns": training_columns(metrics),
+        "trained_on": {
+            "dataset": config.get("dataset"),
+            "sha256": config.get("dataset_sha256"),
+        },
+        "headline": training_headline(metrics),
+    }
+
+
+def _run_config(run: Path) -> dict[str, Any]:
+    """The run's config.json (what it was trained on), or {} for a run without one."""
+    try:
+        config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def training_headline(metrics: dict[str, Any]) -> str | None:
+    """What the run means for the decision, in one sentence (None for export runs)."""
+    if metrics.get("export") is not None or "helped" not in metrics:
+        return None
+    if metrics["helped"]:
+        return (
+            "Fine-tuning beat the baselines on held-out data: the trained model is worth shipping."
+        )
+    if metrics.get("backend") == "lora":
+        best = metrics.get("best_baseline", "the best baseline")
+        return f"Fine-tuning did not beat the baseline ({best}) on held-out data: keep prompting."
+    return (
+        "Fine-tuning did not beat the baseline on held-out data: ship the frozen encoder with "
+        "its head (model/frozen_head.json)."
+    )
+
+
+def check_run_dataset(training: dict[str, Any], dataset: Path | None) -> None:
+    """A run shown next to a dataset must have been trained on that dataset: refused
+    when the SHA-256 differs; marked when it cannot be checked."""
+    trained = training.get("trained_on") or {}
+    if dataset is None or not trained.get("sha256"):
+        why = "no --dataset given" if dataset is None else "the run predates dataset hashes"
+        trained["checked"] = f"not checked ({why})"
+        return
+    if trained["sha256"] != file_sha256(dataset):
+        raise InputError(
+            f"--run {training['run']} was trained on {trained.get('dataset')}, whose contents "
+            f"differ from --dataset {dataset} (SHA-256); give the dataset it was trained on, "
+            "or leave --run out."
+        )
+    trained["checked"] = "same dataset (SHA-256 matches)"
 
 
 def training_columns(metrics: dict[str, Any]) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from advisor.train.checkpoint import (
     rng_state,
     save_checkpoint,
 )
+from advisor.train.textmetrics import too_small_note, wilson_interval
 
 Log = Callable[[str], None]
 
@@ -49,8 +50,9 @@ def _metrics(truth: list[str], predicted: list[str]) -> dict[str, float]:
 def bootstrap(
     truth: list[str], predictions: dict[str, list[str]], rounds: int = 1000, seed: int = 7
 ) -> tuple[dict[str, dict[str, list[float]]], list[float]]:
-    """95% intervals of accuracy and macro-F1 per model, and of the accuracy gain
-    of ``fine_tuned`` over ``baseline_frozen`` (paired: same resampled examples)."""
+    """95% intervals of accuracy (Wilson) and macro-F1 (bootstrap) per model, and of
+    the accuracy gain of ``fine_tuned`` over ``baseline_frozen`` (paired bootstrap:
+    the same resampled examples)."""
     from sklearn.metrics import f1_score
 
     rng = np.random.default_rng(seed)
@@ -77,8 +79,11 @@ def bootstrap(
             gains.append(float(correct["fine_tuned"] - correct["baseline_frozen"]))
     intervals = {
         name: {
-            metric: [round(float(np.percentile(values, q)), 4) for q in (2.5, 97.5)]
-            for metric, values in by_metric.items()
+            # accuracy is a proportion: Wilson, honest at 0 and 1; macro-F1: bootstrap
+            "accuracy": wilson_interval(int((arrays[name] == truth_array).sum()), n),
+            "macro_f1": [
+                round(float(np.percentile(by_metric["macro_f1"], q)), 4) for q in (2.5, 97.5)
+            ],
         }
         for name, by_metric in samples.items()
     }
@@ -282,7 +287,7 @@ def run_classifier(
     else:
         verdict = (
             "no measurable difference: fine-tuning did not beat the frozen encoder with the "
-            "same head; keep the simpler model"
+            "same head; keep the simpler model" + too_small_note(len(test_labels))
         )
     metrics = {
         "models": models,

@@ -252,6 +252,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     }
     for metric, values in result["scores"].items():
         mean, interval = textmetrics.mean_interval(values)
+        if metric == "exact_match":  # a proportion: Wilson, honest at 0 and 1
+            interval = textmetrics.wilson_interval(int(sum(values)), len(values))
         summary[metric] = mean
         summary["ci95"][metric] = interval
     return summary
@@ -288,6 +290,7 @@ def metrics_body(
         verdict = (
             f"no measurable difference in {label} between the fine-tuned model and "
             f"{best_name}; keep prompting unless the held-out loss matters to you"
+            + textmetrics.too_small_note(len(tuned["answers"]))
         )
     step_losses = [loss for _, loss in losses]
     return {

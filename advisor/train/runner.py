@@ -21,7 +21,7 @@ from advisor.advice.strategies import display_name
 from advisor.api import advise, with_paths
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
-from advisor.fsutil import write_atomic, write_folder_atomic
+from advisor.fsutil import file_sha256, write_atomic, write_folder_atomic
 from advisor.linter.runner import LintOptions
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
@@ -66,7 +66,7 @@ class TrainOptions:
 
 
 # What must match for --resume to continue a run rather than start another.
-RESUME_KEYS = ("backend", "dataset", "eval", "seed", "epochs", "settings")
+RESUME_KEYS = ("backend", "dataset", "dataset_sha256", "eval", "seed", "epochs", "settings")
 
 
 def gate(advice: Any, lint_errors: list[str]) -> list[str]:
@@ -137,7 +137,8 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
             "(advisor never overwrites a run)."
         )
     existing = json.loads(existing_file.read_text(encoding="utf-8"))
-    changed = [k for k in RESUME_KEYS if existing.get(k) != config.get(k)]
+    # A key the earlier run did not record (an older advisor) is not held against it.
+    changed = [k for k in RESUME_KEYS if k in existing and existing.get(k) != config.get(k)]
     if changed:
         raise UsageError(
             f"--resume: {out} was started with different {', '.join(changed)}; "
@@ -175,6 +176,7 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         "gate_reasons": reasons,
         "answers": str(options.answers),
         "dataset": str(options.dataset),
+        "dataset_sha256": file_sha256(options.dataset),
         "eval": str(options.eval_path) if options.eval_path else None,
         "seed": options.seed,
         "epochs": options.epochs,

@@ -76,6 +76,35 @@ def score_all(hypotheses: list[str], references: list[str]) -> dict[str, list[fl
     }
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> list[float]:
+    """95% Wilson score interval of a proportion: honest at 0 and 1, where a bootstrap
+    of 18 correct answers out of 18 would claim [1.0, 1.0]."""
+    if n == 0:
+        return [0.0, 0.0]
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return [round(float(max(0.0, centre - half)), 4), round(float(min(1.0, centre + half)), 4)]
+
+
+def smallest_visible_difference(n: int) -> float:
+    """Roughly the smallest accuracy difference a held-out set of ``n`` can show: the
+    half-width of a 95% interval at 50% accuracy, doubled for comparing two models."""
+    return float(2 * 1.96 * np.sqrt(0.25 / n)) if n else 1.0
+
+
+def too_small_note(n: int) -> str:
+    """A sentence for a verdict of no difference on a small held-out set ('' if big)."""
+    visible = smallest_visible_difference(n)
+    if visible <= 0.1:
+        return ""
+    return (
+        f"; with {n} held-out examples only a difference above about {visible:.0%} could "
+        "show: too few to tell the models apart, so add held-out data (--eval) to decide"
+    )
+
+
 def mean_interval(
     values: list[float], rounds: int = 1000, seed: int = 7
 ) -> tuple[float, list[float]]:
