@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-all lint chromium bench clean
+.PHONY: demo docs test test-all lint chromium bench clean
 
 # torch is pinned and installed first: an unpinned torch pulls a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
@@ -21,6 +21,10 @@ $(BIN)/advisor: pyproject.toml
 demo: $(BIN)/advisor
 	$(BIN)/advisor lint examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --semantic --fail-on never
 	$(BIN)/advisor report --answers examples/banking-intents/usecase.toml --dataset examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv --semantic -o example-report.html --json example-report.json
+
+# The example report linked from the README (a test checks it is current).
+docs: $(BIN)/advisor
+	$(BIN)/advisor report --answers examples/banking-intents/usecase.toml --dataset examples/banking-intents/train.csv --eval examples/banking-intents/valid.csv -q -o docs/example-report.html --json docs/example-report.json
 
 lint: $(BIN)/advisor
 	$(BIN)/ruff check .

@@ -211,6 +211,8 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
     )
     return build_report_data(
         usecase=advice.usecase.model_dump(),
+        answers=advice.answers.usecase.model_dump(),
+        measured_facts=dataset_facts(advice.lint_report) if advice.lint_report else None,
         defaulted=advice.answers.defaulted,
         recommendation=advice.recommendation.model_dump(),
         lint=lint,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -263,3 +264,68 @@ def test_heading_levels_never_skip(tmp_path: Path) -> None:
     assert levels[0] == 1
     for before, after in pairwise(levels):
         assert after <= before + 1, levels
+
+
+def test_the_example_report_in_docs_is_current(tmp_path: Path) -> None:
+    """docs/example-report.html (linked from the README) is what `make docs` writes now."""
+    example = "examples/banking-intents"
+    page, twin = tmp_path / "example-report.html", tmp_path / "example-report.json"
+    result = invoke(
+        "report",
+        "--answers",
+        f"{example}/usecase.toml",
+        "--dataset",
+        f"{example}/train.csv",
+        "--eval",
+        f"{example}/valid.csv",
+        "-q",
+        "-o",
+        str(page),
+        "--json",
+        str(twin),
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
+    for made, kept in ((page, "example-report.html"), (twin, "example-report.json")):
+        fresh = stamp.sub("TIME", made.read_text(encoding="utf-8"))
+        committed = stamp.sub("TIME", (REPO / "docs" / kept).read_text(encoding="utf-8"))
+        assert fresh == committed, f"docs/{kept} is stale: run `make docs`"
+
+
+LAYOUT_CHECK = (Path(__file__).parent / "layout_check.js").read_text(encoding="utf-8")
+
+
+def test_report_fits_phone_and_desktop_widths(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """At 390 and 1280 px: no horizontal overflow, no text under 11 px, no chart label
+    outside its chart, nothing spilling out of its card, even with long paths and
+    many long class names."""
+    folder = tmp_path / ("a-rather-long-folder-name-for-the-team-datasets" * 2)
+    folder.mkdir()
+    data = folder / "customer_support_intents_training_split_v2.csv"
+    labels = [f"customer_wants_to_{word}_their_account_settings" for word in "abcdefghij"]
+    rows = [
+        f"please help me with request {i} about {labels[i % 10]},{labels[i % 10]}"
+        for i in range(240)
+    ]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n")
+    answers = tmp_path / "usecase.toml"
+    answers.write_text('task_type = "classification"\nlabelled_examples = 240\n')
+    page_path = tmp_path / "wide.html"
+    made = invoke(
+        "report", "--answers", str(answers), "--dataset", str(data), "-o", str(page_path), "-q"
+    )
+    assert made.returncode == 0, made.stderr
+    example = REPO / "docs" / "example-report.html"
+    for path in (page_path, example):
+        for width in (390, 1280):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(path.resolve().as_uri())
+            page.wait_for_load_state("load")
+            found = page.evaluate(LAYOUT_CHECK)
+            page.close()
+            where = f"{path.name} at {width} px"
+            assert found["overflow"] <= 0, (where, found["overflow"])
+            assert found["small"] == [], (where, found["small"][:5])
+            assert found["clipped"] == [], (where, found["clipped"][:5])
+            assert found["spill"] == [], (where, found["spill"][:5])

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from advisor.advice import conditions
 from advisor.advice.fields import model_field_types
-from advisor.advice.strategies import STRATEGIES, Strategy
+from advisor.advice.strategies import STRATEGIES, Strategy, display_name
 from advisor.advice.usecase import UseCase
 from advisor.errors import RuleFileError
 from advisor.resources import read_rule_file, rules_dir
@@ -249,7 +249,7 @@ def _describe(changes: dict[str, Any], strategy: str) -> str:
             parts.append(f"{name} = {'true' if value else 'false'}")
         else:
             parts.append(f"{name} = {value!r}" if isinstance(value, str) else f"{name} = {value}")
-    return f"{strategy} would lead with " + " and ".join(parts)
+    return f"{display_name(strategy)} would lead with " + " and ".join(parts)
 
 
 def _counterfactuals(

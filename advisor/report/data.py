@@ -13,6 +13,7 @@ from typing import Any
 
 from advisor.errors import InputError
 from advisor.fsutil import file_sha256
+from advisor.resources import rules_dir
 from advisor.version import __version__
 
 SNIPPET = 160
@@ -30,12 +31,20 @@ def build_report_data(
     rule_files: list[Path],
     snippets: dict[str, dict[int, str]] | None = None,
     training: dict[str, Any] | None = None,
+    answers: dict[str, Any] | None = None,
+    measured_facts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the page shows, as plain data (this is also the JSON twin)."""
+    """Everything the page shows, as plain data (this is also the JSON twin).
+
+    ``usecase`` is what the advice used (measured facts in place of claims);
+    ``answers`` what was answered; ``measured_facts`` the numbers the rules read.
+    """
     return {
         "advisor_version": __version__,
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "usecase": usecase,
+        "answers": answers if answers is not None else usecase,
+        "measured_facts": measured_facts,
         "defaulted": defaulted,
         "recommendation": recommendation,
         "lint": lint,
@@ -49,9 +58,18 @@ def build_report_data(
                 {"role": role, "file": str(path), "sha256": file_sha256(path)}
                 for role, path in inputs
             ],
-            "rule_files": [{"file": str(path), "sha256": file_sha256(path)} for path in rule_files],
+            "rule_files": [
+                {"file": _rule_file_name(path), "sha256": file_sha256(path)} for path in rule_files
+            ],
         },
     }
+
+
+def _rule_file_name(path: Path) -> str:
+    """A policy file by its path; a bundled one by name, the same on every machine."""
+    if path.parent.resolve() == rules_dir().resolve():
+        return f"{path.name} (bundled with advisor {__version__})"
+    return str(path)
 
 
 def load_training(run: Path) -> dict[str, Any]:

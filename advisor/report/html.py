@@ -32,25 +32,31 @@ def safe_url(url: str) -> str | None:
 
 
 def _score_bars(scores: dict[str, int], blocked: dict[str, list[str]]) -> dict[str, Any]:
+    """Each strategy's score as a bar on a shared axis (percentages of the track: the
+    chart is HTML, so its text keeps its size at any width)."""
     low = min(0, *scores.values())
     high = max(1, *scores.values())
     span = high - low or 1
-    width = 420.0
-    zero = (0 - low) / span * width
     bars = []
     for strategy in STRATEGY_NAMES:
         value = scores.get(strategy, 0)
-        x = (min(value, 0) - low) / span * width
         bars.append(
             {
                 "name": STRATEGY_NAMES[strategy],
                 "value": value,
-                "x": round(x, 1),
-                "width": round(max(abs(value) / span * width, 1.5), 1),
-                "blocked": bool(blocked.get(strategy)),
+                "left": round((min(value, 0) - low) / span * 100, 2),
+                "width": round(max(abs(value) / span * 100, 0.6), 2),
+                "blocked": blocked.get(strategy) or [],
             }
         )
-    return {"bars": bars, "zero": round(zero, 1), "width": width}
+    best = max(bars, key=lambda bar: bar["value"])
+    warning = None
+    if best["blocked"]:
+        warning = (
+            f"{best['name']} scores highest but is ruled out (by {', '.join(best['blocked'])}); "
+            "the recommendation is the best strategy that is not."
+        )
+    return {"bars": bars, "zero": round((0 - low) / span * 100, 2), "warning": warning}
 
 
 def _histogram(facts: dict[str, Any]) -> dict[str, Any] | None:
@@ -90,7 +96,7 @@ def _balance(labels: dict[str, int] | None) -> dict[str, Any] | None:
     peak = shown[0][1] or 1
     return {
         "rows": [
-            {"label": label, "count": count, "width": round(count / peak * 300, 1)}
+            {"label": label, "count": count, "width": round(count / peak * 100, 2)}
             for label, count in shown
         ],
         "hidden": len(items) - len(shown),
@@ -194,6 +200,8 @@ def _answer(value: Any) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
 
 
