@@ -314,3 +314,49 @@ def test_an_attached_run_sets_the_headline_and_must_match_the_dataset(tmp_path: 
     assert refused.returncode == 2 and "was trained on" in refused.stderr
     unchecked = run_console_script(*args)
     assert unchecked.returncode == 0 and "not checked (no --dataset given)" in page.read_text()
+
+
+def test_the_report_numbers_agree_and_speak_plainly(tmp_path: Path) -> None:
+    data = rows_with_duplicates(tmp_path / "train.jsonl", 120, 40)  # 40 exact clusters
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(QUALIFYING + 'example_quality = "high"\n')
+    page = tmp_path / "r.html"
+    result = run_console_script(
+        "report", "--answers", str(answers), "--dataset", str(data), "-o", str(page), "-q"
+    )
+    assert result.returncode == 0, result.stderr
+    html = page.read_text()
+    assert "40 cluster(s); the first 12 are shown" in html
+    assert "… and 28 more cluster(s)" in html
+    assert 'id="fact-unique">120<' in html and 'id="fact-counted">120<' in html
+    # the answers as given, with what was measured instead
+    assert "200<br><strong>Measured instead: 120</strong>" in html
+    text = run_console_script("recommend", "--answers", str(answers), "--dataset", str(data))
+    assert "fine_tune" not in text.stdout and "rag_and_fine_tune" not in text.stdout
+
+
+def test_ctrl_c_in_ask_keeps_the_answers_and_says_how_to_resume(tmp_path: Path) -> None:
+    from tests.helpers import advisor_executable
+
+    output = tmp_path / "usecase.toml"
+    progress = tmp_path / "usecase.toml.partial"
+    process = subprocess.Popen(
+        [*advisor_executable(), "ask", "-o", str(output)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    process.stdin.write("classification\nmonthly\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "monthly" not in (
+        progress.read_text() if progress.exists() else ""
+    ):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert f"advisor ask -o {output}` resumes" in stderr and "Traceback" not in stderr
+    assert 'task_type = "classification"' in progress.read_text() and not output.exists()
