@@ -50,8 +50,25 @@ def test_trace_explains_every_point() -> None:
         task_type="classification", labelled_examples=500, prompt_engineering_tried=True
     )
     result = recommend(usecase, load_rules())
-    for strategy, total in result.scores.items():
-        assert total == sum(entry.scores.get(strategy, 0) for entry in result.trace)
+    # every point of each axis comes from a traced rule of that axis
+    for axis, decision in result.axes.items():
+        for option, total in decision.scores.items():
+            assert total == sum(
+                entry.scores.get(option, 0) for entry in result.trace if entry.axis == axis
+            )
+    # a strategy's score is its context option plus its behaviour option (plus any
+    # rule that scores strategies directly)
+    context, behaviour = result.axes["context"], result.axes["behaviour"]
+    no_retrieval = max(context.scores["none"], context.scores["prompt"])
+    direct = {
+        s: sum(e.scores.get(s, 0) for e in result.trace if e.axis is None) for s in result.scores
+    }
+    assert result.scores["fine_tune"] == (
+        no_retrieval + behaviour.scores["fine_tune"] + direct["fine_tune"]
+    )
+    assert result.scores["rag"] == (
+        context.scores["retrieval"] + behaviour.scores["prompting"] + direct["rag"]
+    )
 
 
 def test_counterfactuals_change_the_advice() -> None:
@@ -245,3 +262,65 @@ def test_policy_rules_from_pyproject(tmp_path: Path) -> None:
     rec = json.loads(result.stdout)["recommendation"]
     assert rec["primary"] not in ("fine_tune", "rag_and_fine_tune")
     assert "no-fine-tuning-here" in rec["blocked"]["fine_tune"]
+
+
+def test_the_advice_is_the_quadrant_of_two_axes() -> None:
+    from advisor.advice.strategies import strategy_of
+
+    rules = load_rules()
+    for path in SCENARIOS:
+        usecase = parse_answers(tomllib.loads(path.read_text())["usecase"]).usecase
+        result = recommend(usecase, rules, counterfactuals=False)
+        quadrant = strategy_of(result.axes["context"].choice, result.axes["behaviour"].choice)
+        if not result.blocked.get(quadrant):
+            assert result.primary == quadrant, path.stem
+
+
+def test_high_confidence_is_never_decided_by_a_contested_rule() -> None:
+    import itertools
+
+    rules = load_rules()
+    settled = [rule for rule in rules if not rule.contested]
+    grid = itertools.product(
+        ["generation", "classification", "qa"],
+        ["none", "small", "large"],
+        [True, False],  # needs_consistent_style_or_format
+        [True, False],  # latency_or_cost_sensitive
+        [True, False],  # specialised_terminology
+        [30, 300, 3000],
+    )
+    highs = 0
+    for task, volume, style, latency, terms, examples in grid:
+        usecase = UseCase(
+            task_type=task,
+            proprietary_knowledge_volume=volume,
+            needs_consistent_style_or_format=style,
+            latency_or_cost_sensitive=latency,
+            specialised_terminology=terms,
+            labelled_examples=examples,
+            example_quality="high",
+            prompt_engineering_tried=True,
+        )
+        result = recommend(usecase, rules, counterfactuals=False)
+        if result.confidence == "high":
+            highs += 1
+            assert recommend(usecase, settled, counterfactuals=False).primary == result.primary
+    assert highs > 0  # the property is exercised
+
+
+def test_axes_are_in_the_json_and_the_text(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(
+        'task_type = "qa"\nproprietary_knowledge_volume = "large"\nknowledge_changes = "weekly"\n'
+        "needs_citations = true\nneeds_consistent_style_or_format = true\n"
+        'labelled_examples = 1000\nexample_quality = "high"\nprompt_engineering_tried = true\n'
+    )
+    payload = json.loads(invoke("recommend", "--answers", str(answers), "--format", "json").stdout)
+    axes = payload["recommendation"]["axes"]
+    assert (axes["context"]["choice"], axes["behaviour"]["choice"]) == ("retrieval", "fine_tune")
+    assert payload["recommendation"]["primary"] == "rag_and_fine_tune"
+    assert any(
+        "would no longer be needed" in c["sentence"] for c in axes["context"]["counterfactuals"]
+    )
+    text = invoke("recommend", "--answers", str(answers)).stdout
+    assert "What the model must know:  retrieval" in text and "How it must act:" in text

@@ -14,11 +14,17 @@ import itertools
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from advisor.advice import conditions
 from advisor.advice.fields import model_field_types
-from advisor.advice.strategies import STRATEGIES, Strategy, display_name
+from advisor.advice.strategies import (
+    AXES,
+    STRATEGIES,
+    display_name,
+    option_name,
+    options_of,
+)
 from advisor.advice.usecase import UseCase
 from advisor.errors import RuleFileError
 from advisor.resources import read_rule_file, rules_dir
@@ -38,8 +44,12 @@ class StrategyRule(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     when: str | None = None
-    scores: dict[Strategy, int] = Field(default_factory=dict)
-    gate: list[Strategy] = Field(default_factory=list)
+    # "context" (what the model must know) or "behaviour" (how it must act): the
+    # rule scores that axis's options. Without an axis, a rule scores strategies
+    # directly (interactions between the axes, and company policies written so).
+    axis: Literal["context", "behaviour"] | None = None
+    scores: dict[str, int] = Field(default_factory=dict)
+    gate: list[str] = Field(default_factory=list)
     reason: str = Field(min_length=10)
     source: str = Field(min_length=8)
     next_step: str | None = None
@@ -49,6 +59,18 @@ class StrategyRule(BaseModel):
 
     def parsed(self) -> tuple[Any, ...] | None:
         return self._condition
+
+    @model_validator(mode="after")
+    def _options_fit_the_axis(self) -> StrategyRule:
+        allowed = AXES[self.axis] if self.axis else STRATEGIES
+        what = f"the {self.axis} axis" if self.axis else "strategies"
+        for field, names in (("scores", list(self.scores)), ("gate", self.gate)):
+            for name in names:
+                if name not in allowed:
+                    raise ValueError(
+                        f"{field}: {name!r} is not one of {what} ({', '.join(allowed)})"
+                    )
+        return self
 
 
 def field_types() -> dict[str, conditions.FieldType]:
@@ -116,6 +138,7 @@ class TraceEntry(BaseModel):
     gate: list[str]
     contested: bool
     file: str
+    axis: str | None = None
 
 
 class Counterfactual(BaseModel):
@@ -124,6 +147,18 @@ class Counterfactual(BaseModel):
     strategy: str
     changes: dict[str, Any]
     sentence: str
+
+
+class AxisDecision(BaseModel):
+    """One axis decided on its own: its options' points, what rules an option out,
+    the choice, its margin over the next open option, and what would change it."""
+
+    choice: str
+    scores: dict[str, int]
+    blocked: dict[str, list[str]]
+    margin: int | None
+    rules: list[str]
+    counterfactuals: list[Counterfactual] = Field(default_factory=list)
 
 
 class Recommendation(BaseModel):
@@ -138,6 +173,8 @@ class Recommendation(BaseModel):
     defaulted: list[str] = Field(default_factory=list)
     measured: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    # The two decisions the primary combines: "context" and "behaviour".
+    axes: dict[str, AxisDecision] = Field(default_factory=dict)
 
 
 def _values(usecase: UseCase, facts: dict[str, Any] | None) -> dict[str, Any]:
@@ -148,22 +185,68 @@ def _values(usecase: UseCase, facts: dict[str, Any] | None) -> dict[str, Any]:
     return values
 
 
-def _score(
-    rules: list[StrategyRule], values: dict[str, Any]
-) -> tuple[dict[str, int], dict[str, list[str]], list[StrategyRule]]:
-    scores = dict.fromkeys(STRATEGIES, 0)
-    blocked: dict[str, list[str]] = {}
+class Scored(BaseModel):
+    """Everything the rules that fired add up to, per axis and per strategy."""
+
+    scores: dict[str, int]
+    blocked: dict[str, list[str]]
+    axis_scores: dict[str, dict[str, int]]
+    axis_blocked: dict[str, dict[str, list[str]]]
+    fired: list[Any]
+
+
+def _score(rules: list[StrategyRule], values: dict[str, Any]) -> Scored:
+    """Add up each axis, then each strategy: the best open option of its context
+    (no retrieval, or retrieval) plus its behaviour option, plus direct points."""
+    axis_scores = {axis: dict.fromkeys(options, 0) for axis, options in AXES.items()}
+    axis_blocked: dict[str, dict[str, list[str]]] = {axis: {} for axis in AXES}
+    direct = dict.fromkeys(STRATEGIES, 0)
+    direct_blocked: dict[str, list[str]] = {}
     fired = []
     for rule in rules:
         parsed = rule.parsed()
         if parsed is not None and not conditions.evaluate(parsed, values):
             continue
         fired.append(rule)
-        for strategy, points in rule.scores.items():
-            scores[strategy] += points
-        for strategy in rule.gate:
-            blocked.setdefault(strategy, []).append(rule.id)
-    return scores, blocked, fired
+        points = axis_scores[rule.axis] if rule.axis else direct
+        gates = axis_blocked[rule.axis] if rule.axis else direct_blocked
+        for name, value in rule.scores.items():
+            points[name] += value
+        for name in rule.gate:
+            gates.setdefault(name, []).append(rule.id)
+    scores: dict[str, int] = {}
+    blocked: dict[str, list[str]] = {}
+    for strategy in STRATEGIES:
+        contexts, behaviour = options_of(strategy)
+        open_contexts = [c for c in contexts if c not in axis_blocked["context"]]
+        context_score = max(axis_scores["context"][c] for c in open_contexts or contexts)
+        scores[strategy] = context_score + axis_scores["behaviour"][behaviour] + direct[strategy]
+        reasons = [] if open_contexts else [r for c in contexts for r in axis_blocked["context"][c]]
+        reasons += axis_blocked["behaviour"].get(behaviour, [])
+        reasons += direct_blocked.get(strategy, [])
+        if reasons:
+            blocked[strategy] = list(dict.fromkeys(reasons))
+    return Scored(
+        scores=scores,
+        blocked=blocked,
+        axis_scores=axis_scores,
+        axis_blocked=axis_blocked,
+        fired=fired,
+    )
+
+
+def _axis_choice(scored: Scored, axis: str) -> tuple[str, int | None]:
+    """The best open option of an axis (simpler first on ties) and its margin."""
+    options = AXES[axis]
+    open_ = [o for o in options if o not in scored.axis_blocked[axis]] or list(options)
+    ranked = sorted(open_, key=lambda o: (-scored.axis_scores[axis][o], options.index(o)))
+    best = ranked[0]
+    margin = (
+        None
+        if len(ranked) == 1
+        else (scored.axis_scores[axis][best] - scored.axis_scores[axis][ranked[1]])
+    )
+    return best, margin
 
 
 def _primary(scores: dict[str, int], blocked: dict[str, list[str]]) -> list[str]:
@@ -180,18 +263,16 @@ def recommend(
     defaulted: list[str] | None = None,
     counterfactuals: bool = True,
 ) -> Recommendation:
-    """Score, pick, explain. ``facts`` are measured by the linter and win over claims."""
+    """Decide each axis, combine them, explain. ``facts`` are measured by the linter and
+    win over claims."""
     values = _values(usecase, facts)
-    scores, blocked, fired = _score(rules, values)
-    ranking = _primary(scores, blocked)
+    scored = _score(rules, values)
+    ranking = _primary(scored.scores, scored.blocked)
     primary = ranking[0]
     runner_up = ranking[1] if len(ranking) > 1 else None
-    margin = scores[primary] - (scores[runner_up] if runner_up else -99)
-    confidence: Literal["low", "medium", "high"] = (
-        "high" if margin >= 4 else "medium" if margin >= 2 else "low"
-    )
-    if confidence == "high" and any(rule.contested for rule in fired):
-        confidence = "medium"
+    margins = [_axis_choice(scored, axis)[1] for axis in AXES]
+    margin = min((m for m in margins if m is not None), default=99)
+    confidence = _confidence(margin, primary, rules, values)
     trace = [
         TraceEntry(
             rule=rule.id,
@@ -201,22 +282,54 @@ def recommend(
             gate=list(rule.gate),
             contested=rule.contested,
             file=rule.file,
+            axis=rule.axis,
         )
-        for rule in fired
+        for rule in scored.fired
     ]
-    steps = list(dict.fromkeys(rule.next_step for rule in fired if rule.next_step))
-    found = _counterfactuals(usecase, rules, facts, primary) if counterfactuals else []
+    axes = {}
+    for axis in AXES:
+        choice, axis_margin = _axis_choice(scored, axis)
+        axes[axis] = AxisDecision(
+            choice=choice,
+            scores=scored.axis_scores[axis],
+            blocked=scored.axis_blocked[axis],
+            margin=axis_margin,
+            rules=[rule.id for rule in scored.fired if rule.axis == axis],
+        )
+    steps = list(dict.fromkeys(rule.next_step for rule in scored.fired if rule.next_step))
+    found: list[Counterfactual] = []
+    if counterfactuals:
+        found, per_axis = _counterfactuals(usecase, rules, facts, primary, axes)
+        for axis, items in per_axis.items():
+            axes[axis].counterfactuals = items
     return Recommendation(
         primary=primary,
         runner_up=runner_up,
         confidence=confidence,
-        scores=scores,
-        blocked=blocked,
+        scores=scored.scores,
+        blocked=scored.blocked,
         trace=trace,
         next_steps=steps,
         counterfactuals=found,
         defaulted=defaulted or [],
+        axes=axes,
     )
+
+
+def _confidence(
+    margin: int, primary: str, rules: list[StrategyRule], values: dict[str, Any]
+) -> Literal["low", "medium", "high"]:
+    """From the smaller of the two axes' margins (an axis with one open option is
+    decided); never high when a contested rule decides the outcome (without the
+    contested rules, another strategy would win)."""
+    level: Literal["low", "medium", "high"] = (
+        "high" if margin >= 4 else "medium" if margin >= 2 else "low"
+    )
+    if level == "high":
+        settled = _score([r for r in rules if not r.contested], values)
+        if _primary(settled.scores, settled.blocked)[0] != primary:
+            level = "medium"
+    return level
 
 
 # --------------------------------------------------------------------------- counterfactuals
@@ -224,10 +337,14 @@ def recommend(
 _EXAMPLE_COUNTS = (0, 20, 50, 100, 500, 2000)
 
 
-def _alternatives(usecase: UseCase) -> list[tuple[str, Any]]:
+# Answers a dataset measures: no counterfactual asks to change them once measured.
+MEASURED_FIELDS = ("labelled_examples", "example_quality")
+
+
+def _alternatives(usecase: UseCase, measured: bool = False) -> list[tuple[str, Any]]:
     options: list[tuple[str, Any]] = []
     for name, kind in field_types().items():
-        if name.startswith("facts."):
+        if name.startswith("facts.") or (measured and name in MEASURED_FIELDS):
             continue
         current = getattr(usecase, name)
         if kind.choices is not None:
@@ -253,14 +370,20 @@ def _describe(changes: dict[str, Any], strategy: str) -> str:
 
 
 def _counterfactuals(
-    usecase: UseCase, rules: list[StrategyRule], facts: dict[str, Any] | None, primary: str
-) -> list[Counterfactual]:
-    """For each other strategy, the fewest answer changes (one, else two) that make
-    it the advice. Measured facts stay as measured; changing the example count
-    therefore only matters without a dataset."""
-    options = _alternatives(usecase)
+    usecase: UseCase,
+    rules: list[StrategyRule],
+    facts: dict[str, Any] | None,
+    primary: str,
+    axes: dict[str, AxisDecision],
+) -> tuple[list[Counterfactual], dict[str, list[Counterfactual]]]:
+    """For each other strategy, and for each other option of each axis, the fewest
+    answer changes (one, else two) that make it the advice. Measured facts stay as
+    measured; changing the example count therefore only matters without a dataset."""
+    options = _alternatives(usecase, measured=facts is not None)
     base = usecase.model_dump()
     found: dict[str, Counterfactual] = {}
+    per_axis: dict[str, dict[str, Counterfactual]] = {axis: {} for axis in AXES}
+    wanted = len(STRATEGIES) - 1 + sum(len(o) - 1 for o in AXES.values())
     for size in (1, 2):
         for combination in itertools.combinations(options, size):
             names_ = [name for name, _ in combination]
@@ -268,15 +391,37 @@ def _counterfactuals(
                 continue
             changes = dict(combination)
             candidate = UseCase.model_validate({**base, **changes})
-            scores, blocked, _ = _score(rules, _values(candidate, facts))
-            winner = _primary(scores, blocked)[0]
+            scored = _score(rules, _values(candidate, facts))
+            winner = _primary(scored.scores, scored.blocked)[0]
             if winner != primary and winner not in found:
                 found[winner] = Counterfactual(
                     strategy=winner, changes=changes, sentence=_describe(changes, winner)
                 )
-        if len(found) == len(STRATEGIES) - 1:
+            for axis in AXES:
+                choice, _ = _axis_choice(scored, axis)
+                if choice != axes[axis].choice and choice not in per_axis[axis]:
+                    sentence = _describe_axis(changes, axis, axes[axis].choice, choice)
+                    per_axis[axis][choice] = Counterfactual(
+                        strategy=choice, changes=changes, sentence=sentence
+                    )
+        if len(found) + sum(len(v) for v in per_axis.values()) == wanted:
             break
-    return [found[s] for s in STRATEGIES if s in found]
+    ordered = [found[s] for s in STRATEGIES if s in found]
+    return ordered, {
+        axis: [items[o] for o in AXES[axis] if o in items] for axis, items in per_axis.items()
+    }
+
+
+def _describe_axis(changes: dict[str, Any], axis: str, current: str, other: str) -> str:
+    """ "Retrieval would no longer be needed with …", "fine-tuning would be advised with …"."""
+    what = _describe(changes, "prompting").split(" would lead with ", 1)[1]
+    if axis == "context" and current == "retrieval":
+        return f"retrieval would no longer be needed ({option_name(other)}) with {what}"
+    if axis == "behaviour" and other == "fine_tune":
+        return f"fine-tuning would be advised with {what}"
+    if axis == "behaviour":
+        return f"prompting alone would do with {what}"
+    return f"{option_name(other)} would be advised with {what}"
 
 
 def dataset_facts(report: Any) -> dict[str, Any]:

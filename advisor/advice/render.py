@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from advisor.advice.strategies import display_name
+from advisor.advice.strategies import AXIS_QUESTIONS, display_name, option_name
 
 
 def render_recommendation(result: Any) -> str:
@@ -14,6 +14,13 @@ def render_recommendation(result: Any) -> str:
     out = [f"Recommendation: {name(result.primary)} (confidence {result.confidence})"]
     if result.runner_up:
         out.append(f"Runner-up: {name(result.runner_up)}")
+    if result.axes:
+        out += ["", "Decided on two axes"]
+        for axis, decision in result.axes.items():
+            margin = f" (ahead by {decision.margin})" if decision.margin is not None else ""
+            choice = option_name(decision.choice)
+            out.append(f"  {AXIS_QUESTIONS[axis] + ':':<26} {choice}{margin}")
+            out.extend(f"      {c.sentence}" for c in decision.counterfactuals)
     out += ["", "Scores"]
     for strategy, score in sorted(result.scores.items(), key=lambda item: -item[1]):
         blocked = result.blocked.get(strategy)
@@ -21,8 +28,8 @@ def render_recommendation(result: Any) -> str:
         out.append(f"  {name(strategy):<18} {score:+d}{note}")
     out += ["", "Why"]
     for entry in result.trace:
-        points = ", ".join(f"{name(k)} {v:+d}" for k, v in entry.scores.items() if v)
-        gate = f"; rules out {', '.join(name(g) for g in entry.gate)}" if entry.gate else ""
+        points = ", ".join(f"{option_name(k)} {v:+d}" for k, v in entry.scores.items() if v)
+        gate = f"; rules out {', '.join(option_name(g) for g in entry.gate)}" if entry.gate else ""
         contested = " (sources disagree)" if entry.contested else ""
         out.append(f"  [{entry.rule}] {entry.reason}{contested}")
         if points or gate:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+from advisor.advice.strategies import AXIS_QUESTIONS, DISPLAY_NAMES, OPTION_NAMES
 from advisor.advice.strategies import TITLE_NAMES as STRATEGY_NAMES
 from advisor.linter.catalogue import load_catalogue
 from advisor.linter.clusters import build_clusters
@@ -152,6 +153,8 @@ def view_model(data: dict[str, Any]) -> dict[str, Any]:
     view: dict[str, Any] = {
         "data": data,
         "names": STRATEGY_NAMES,
+        "option_names": {**OPTION_NAMES, **DISPLAY_NAMES},
+        "axis_names": AXIS_QUESTIONS,
         "primary": STRATEGY_NAMES[recommendation["primary"]],
         "runner_up": STRATEGY_NAMES.get(recommendation.get("runner_up") or ""),
         "scores": _score_bars(recommendation["scores"], recommendation["blocked"]),
