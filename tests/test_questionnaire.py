@@ -80,6 +80,7 @@ def test_interactive_questionnaire_in_a_terminal(tmp_path: Path) -> None:
         "consistent style",
         "specialised terminology",
         "latency or cost",
+        "requests a month",  # 0 (unknown) skips the two token questions
         "infrastructure you control",
         "ML engineering expertise",
         "budget",
@@ -132,7 +133,7 @@ def test_closed_input_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_questionnaire_skips_irrelevant_questions() -> None:
     asked: list[str] = []
-    answers = iter(["qa", "never", "none", "no", "0", "no", "", "", "", "", "", "", ""])
+    answers = iter(["qa", "never", "none", "no", "0", "no", "", "", "", "", "", "", "", ""])
 
     def ask(prompt: str) -> str:
         asked.append(prompt)
@@ -142,4 +143,5 @@ def test_questionnaire_skips_irrelevant_questions() -> None:
     assert not any("How good are those examples" in p for p in asked)  # 0 examples
     assert not any("quality bar" in p for p in asked)  # prompting not tried
     assert not any("retrieval" in p for p in asked)  # no private knowledge
+    assert not any("tokens per request" in p for p in asked)  # volume unknown
     assert usecase.task_type == "qa"

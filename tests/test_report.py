@@ -310,7 +310,9 @@ def test_report_fits_phone_and_desktop_widths(browser, tmp_path: Path) -> None: 
     ]
     data.write_text("text,label\n" + "\n".join(rows) + "\n")
     answers = tmp_path / "usecase.toml"
-    answers.write_text('task_type = "classification"\nlabelled_examples = 240\n')
+    answers.write_text(
+        'task_type = "classification"\nlabelled_examples = 240\nrequests_per_month = 500000\n'
+    )
     page_path = tmp_path / "wide.html"
     made = invoke(
         "report", "--answers", str(answers), "--dataset", str(data), "-o", str(page_path), "-q"

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from advisor.advice import conditions
+from advisor.advice.cost import CostEstimate, estimate
 from advisor.advice.fields import model_field_types
 from advisor.advice.strategies import (
     AXES,
@@ -27,10 +28,13 @@ from advisor.advice.strategies import (
 )
 from advisor.advice.usecase import UseCase
 from advisor.errors import RuleFileError
+from advisor.providers.models import load_providers
 from advisor.resources import read_rule_file, rules_dir
 
 FACT_FIELDS = {
     "facts.available": conditions.FieldType(bool),
+    # From the cost model (None when the volume is unknown).
+    "facts.fine_tune_pays_back": conditions.FieldType(bool, nullable=True),
     "facts.unique_examples": conditions.FieldType((int, float), nullable=True),
     "facts.duplicate_rate": conditions.FieldType((int, float), nullable=True),
     "facts.error_rate": conditions.FieldType((int, float), nullable=True),
@@ -175,6 +179,8 @@ class Recommendation(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # The two decisions the primary combines: "context" and "behaviour".
     axes: dict[str, AxisDecision] = Field(default_factory=dict)
+    # Monthly and one-off cost per strategy at the answered volume (None: unknown).
+    cost: CostEstimate | None = None
 
 
 def _values(usecase: UseCase, facts: dict[str, Any] | None) -> dict[str, Any]:
@@ -182,6 +188,8 @@ def _values(usecase: UseCase, facts: dict[str, Any] | None) -> dict[str, Any]:
     values["facts.available"] = facts is not None
     for key in ("unique_examples", "duplicate_rate", "error_rate"):
         values[f"facts.{key}"] = None if facts is None else facts.get(key)
+    cost = estimate(usecase, load_providers(), facts)
+    values["facts.fine_tune_pays_back"] = None if cost is None else cost.pays_back
     return values
 
 
@@ -313,6 +321,7 @@ def recommend(
         counterfactuals=found,
         defaulted=defaulted or [],
         axes=axes,
+        cost=estimate(usecase, load_providers(), facts),
     )
 
 
@@ -335,6 +344,7 @@ def _confidence(
 # --------------------------------------------------------------------------- counterfactuals
 
 _EXAMPLE_COUNTS = (0, 20, 50, 100, 500, 2000)
+_VOLUMES = (0, 10_000, 100_000, 1_000_000)
 
 
 # Answers a dataset measures: no counterfactual asks to change them once measured.
@@ -351,8 +361,12 @@ def _alternatives(usecase: UseCase, measured: bool = False) -> list[tuple[str, A
             candidates: tuple[Any, ...] = kind.choices
         elif kind.kind is bool:
             candidates = (True, False)
-        else:
+        elif name == "labelled_examples":
             candidates = _EXAMPLE_COUNTS
+        elif name == "requests_per_month":
+            candidates = _VOLUMES
+        else:
+            continue  # tokens per request only refine the cost estimate
         for value in candidates:
             if value != current:
                 options.append((name, value))
@@ -433,10 +447,16 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     repeated = duplicates.exact + (duplicates.near or 0) + (duplicates.semantic or 0)
     errors = sum(1 for f in report.findings if f.severity == "error" and f.line is not None)
     unique = max(0, facts.unique_examples - (duplicates.near or 0) - (duplicates.semantic or 0))
+    total = facts.tokens_per_example.median if facts.tokens_per_example else None
+    output = (
+        facts.assistant_tokens_per_example.median if facts.assistant_tokens_per_example else None
+    )
     return {
         "unique_examples": unique,
         "duplicate_rate": round(repeated / max(1, facts.valid_examples), 4),
         "error_rate": round(min(1.0, errors / facts.examples), 4),
+        "input_tokens_median": None if total is None or output is None else max(total - output, 1),
+        "output_tokens_median": output or None,
     }
 
 

@@ -35,6 +35,8 @@ def render_recommendation(result: Any) -> str:
         if points or gate:
             out.append(f"      {points}{gate}")
         out.append(f"      source: {entry.source}")
+    if result.cost is not None:
+        out += ["", *render_cost(result.cost)]
     if result.notes:
         out += ["", "Measured, not claimed"]
         out.extend(f"  {note}" for note in result.notes)
@@ -56,3 +58,31 @@ def render_strategy_rules(rules: Iterable[Any]) -> str:
         out.append(f"{rule.id}\n  when: {rule.when or 'always'}\n  {rule.reason}")
         out.append(f"  source: {rule.source}")
     return "\n".join(out) + "\n" if out else ""
+
+
+def render_cost(cost: Any) -> list[str]:
+    """The cost table: monthly and one-off cost per strategy, and the break-even volume."""
+    out = [
+        f"Cost at {cost.requests_per_month:,} requests a month ({cost.input_tokens:,} input / "
+        f"{cost.output_tokens:,} output tokens per request, {cost.tokens_from})"
+    ]
+    for strategy, item in cost.strategies.items():
+        once = f" + ${item.one_off_usd:,.0f} once" if item.one_off_usd else ""
+        monthly = f"${item.monthly_usd:,.2f}"
+        out.append(f"  {display_name(strategy):<18} {monthly:>14} a month{once}  ({item.model})")
+    if cost.break_even_requests_per_month is None:
+        out.append("  A fine-tuned small model costs no less per request here: it never pays back.")
+    else:
+        at = (
+            f"; at this volume in {cost.payback_months:.1f} months"
+            if cost.pays_back
+            else "; this volume is below it"
+        )
+        out.append(
+            f"  A fine-tuned small model pays for itself above "
+            f"{cost.break_even_requests_per_month:,} requests a month (within "
+            f"{cost.payback_horizon_months} months){at}."
+        )
+    out.extend(f"  {note}" for note in cost.notes)
+    out.append(f"  Prices: {cost.source} (read {cost.read}).")
+    return out

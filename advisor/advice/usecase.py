@@ -124,6 +124,35 @@ class UseCase(BaseModel):
             "High volume, real-time, or tight unit economics.",
         ),
     )
+    requests_per_month: int = Field(
+        0,
+        ge=0,
+        strict=True,
+        json_schema_extra=_question(
+            "About how many requests a month will it serve? (0 if you do not know)",
+            "Volume decides whether a fine-tuned small model pays for itself; 0 leaves cost out.",
+        ),
+    )
+    input_tokens_per_request: int = Field(
+        0,
+        ge=0,
+        strict=True,
+        json_schema_extra=_question(
+            "Typical input tokens per request? (0: measure them from the dataset)",
+            "Prompt plus user input, in tokens (about 3/4 of a word each).",
+            ask_if="requests_per_month > 0",
+        ),
+    )
+    output_tokens_per_request: int = Field(
+        0,
+        ge=0,
+        strict=True,
+        json_schema_extra=_question(
+            "Typical output tokens per request? (0: measure them from the dataset)",
+            "The length of a typical answer, in tokens.",
+            ask_if="requests_per_month > 0",
+        ),
+    )
     privacy_requires_self_hosting: bool = Field(
         False,
         json_schema_extra=_question(

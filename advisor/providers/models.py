@@ -25,8 +25,31 @@ class ModelProfile(BaseModel):
     tool_overhead: str = "gpt-4o"
     training_context: int = Field(gt=0)
     training_price_per_million: float | None = Field(default=None, ge=0)
+    # Inference, per million tokens: the base model, and the model once fine-tuned.
+    input_price_per_million: float | None = Field(default=None, ge=0)
+    output_price_per_million: float | None = Field(default=None, ge=0)
+    fine_tuned_input_price_per_million: float | None = Field(default=None, ge=0)
+    fine_tuned_output_price_per_million: float | None = Field(default=None, ge=0)
     min_examples: int = Field(default=10, ge=1)
     profile: str = "openai"
+    source: str = Field(min_length=1)
+    read: str = Field(min_length=1)
+
+
+class CostModel(BaseModel):
+    """Which models the advice's cost model compares, and its assumptions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    large: str
+    small: str
+    typical_input_tokens: int = Field(gt=0)
+    typical_output_tokens: int = Field(gt=0)
+    retrieved_tokens: int = Field(ge=0)
+    epochs: int = Field(ge=1)
+    payback_months: int = Field(ge=1)
+    engineering_usd: float = Field(ge=0)
+    distillation_examples: int = Field(ge=0)
     source: str = Field(min_length=1)
     read: str = Field(min_length=1)
 
@@ -62,6 +85,7 @@ class Providers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     defaults: ProviderDefaults
+    cost_model: CostModel
     profiles: dict[str, RoleProfile]
     models: dict[str, ModelProfile]
 
@@ -94,6 +118,10 @@ def load_providers(path: Path | None = None) -> Providers:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise RuleFileError(f"{path}: entry {where}: {first['msg']}") from exc
+    for role in ("large", "small"):
+        name = getattr(providers.cost_model, role)
+        if name not in providers.models:
+            raise RuleFileError(f"{path}: cost_model.{role}: unknown model {name!r}")
     for key, model in providers.models.items():
         if model.profile not in providers.profiles:
             raise RuleFileError(f"{path}: models.{key}: unknown profile {model.profile!r}")

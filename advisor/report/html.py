@@ -60,6 +60,24 @@ def _score_bars(scores: dict[str, int], blocked: dict[str, list[str]]) -> dict[s
     return {"bars": bars, "zero": round((0 - low) / span * 100, 2), "warning": warning}
 
 
+def _cost_bars(cost: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Monthly cost per strategy as bars (widths relative to the dearest)."""
+    if not cost:
+        return None
+    peak = max(item["monthly_usd"] for item in cost["strategies"].values()) or 1
+    rows = [
+        {
+            "name": STRATEGY_NAMES[strategy],
+            "monthly": item["monthly_usd"],
+            "once": item["one_off_usd"],
+            "width": round(max(item["monthly_usd"] / peak * 100, 0.6), 2),
+        }
+        for strategy, item in cost["strategies"].items()
+    ]
+    models = ", ".join(dict.fromkeys(item["model"] for item in cost["strategies"].values()))
+    return {"data": cost, "rows": rows, "models": models}
+
+
 def _histogram(facts: dict[str, Any]) -> dict[str, Any] | None:
     bins = facts.get("token_histogram") or []
     if not bins:
@@ -158,6 +176,7 @@ def view_model(data: dict[str, Any]) -> dict[str, Any]:
         "primary": STRATEGY_NAMES[recommendation["primary"]],
         "runner_up": STRATEGY_NAMES.get(recommendation.get("runner_up") or ""),
         "scores": _score_bars(recommendation["scores"], recommendation["blocked"]),
+        "cost": _cost_bars(recommendation.get("cost")),
         "trace": trace,
         "facts": None,
         "eval_facts": None,
