@@ -25,6 +25,9 @@ def test_there_are_at_least_30_scenarios() -> None:
 def test_scenario_advice_is_acceptable(path: Path) -> None:
     scenario = tomllib.loads(path.read_text())
     assert scenario["source"].startswith("https://") and scenario["why"]
+    assert scenario.get("kind", "guidance") in ("guidance", "case-study")
+    if scenario.get("kind") == "case-study":  # a published comparison: what was tried, what won
+        assert scenario["tried"] and scenario["won"] and scenario["mapping"]
     loaded = parse_answers(scenario["usecase"], str(path))
     result = recommend(loaded.usecase, load_rules())
     assert result.primary in scenario["acceptable"], (
