@@ -360,3 +360,18 @@ def test_ctrl_c_in_ask_keeps_the_answers_and_says_how_to_resume(tmp_path: Path) 
     assert process.returncode == 130
     assert f"advisor ask -o {output}` resumes" in stderr and "Traceback" not in stderr
     assert 'task_type = "classification"' in progress.read_text() and not output.exists()
+
+
+def test_the_score_chart_says_when_the_longest_bar_is_ruled_out(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(
+        'task_type = "extraction"\nneeds_consistent_style_or_format = true\n'
+        'labelled_examples = 5000\nexample_quality = "high"\nprompt_engineering_tried = true\n'
+        "prompting_meets_quality_bar = false\nfine_tuning_available = false\n"
+    )
+    page = tmp_path / "r.html"
+    result = run_console_script("report", "--answers", str(answers), "-o", str(page), "-q")
+    assert result.returncode == 0, result.stderr
+    html = page.read_text()
+    assert "Fine-tuning scores highest but is ruled out (by fine-tuning-unavailable)" in html
+    assert '<strong class="ruled-out">ruled out</strong>' in html
