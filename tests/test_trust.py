@@ -375,3 +375,18 @@ def test_the_score_chart_says_when_the_longest_bar_is_ruled_out(tmp_path: Path) 
     html = page.read_text()
     assert "Fine-tuning scores highest but is ruled out (by fine-tuning-unavailable)" in html
     assert '<strong class="ruled-out">ruled out</strong>' in html
+
+
+def test_the_report_shows_the_two_axes_and_the_cost_chart(tmp_path: Path) -> None:
+    answers = tmp_path / "usecase.toml"
+    answers.write_text(
+        'task_type = "generation"\nprompt_engineering_tried = true\n'
+        "prompting_meets_quality_bar = true\nrequests_per_month = 2000000\n"
+        "input_tokens_per_request = 800\noutput_tokens_per_request = 250\n"
+    )
+    page = tmp_path / "r.html"
+    result = run_console_script("report", "--answers", str(answers), "-o", str(page), "-q")
+    assert result.returncode == 0, result.stderr
+    html = page.read_text()
+    assert 'id="axes"' in html and "What the model must know" in html and "How it must act" in html
+    assert 'id="cost"' in html and "pays for itself above <strong>77,534</strong>" in html
