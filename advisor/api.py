@@ -32,6 +32,7 @@ from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import LintReport
 from advisor.linter.findings import check_patterns
 from advisor.linter.runner import LintOptions, LintRun, run_lint
+from advisor.measure.docs_probe import DocsProbe
 from advisor.report.data import (
     build_report_data,
     check_run_dataset,
@@ -123,6 +124,7 @@ class Advice:
     eval_path: Path | None = None
     lint_run: LintRun | None = None
     lint_report: LintReport | None = None
+    docs: DocsProbe | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `advisor recommend --format json` contract."""
@@ -152,6 +154,7 @@ def advise(
     eval_path: str | Path | None = None,
     options: LintOptions | None = None,
     rule_paths: list[Path] | tuple[Path, ...] = (),
+    docs: DocsProbe | None = None,
 ) -> Advice:
     """Recommend a strategy; with ``dataset``, lint it first and advise on what it
     measures (unique, error-free examples; duplicate and error rates) instead of
@@ -159,12 +162,15 @@ def advise(
     loaded = answers if isinstance(answers, LoadedUseCase) else load_answers(answers)
     rules = load_rules(list(rule_paths))
     usecase, facts, measured, notes = loaded.usecase, None, {}, []
+    if docs is not None:
+        usecase, measured, notes = apply_docs(usecase, docs)
     lint_run = report = None
     if dataset is not None:
         lint_run = run_lint([dataset], options or LintOptions(), eval_path=eval_path)
         report = lint_run.report()
         facts = dataset_facts(report)
-        usecase, measured, notes = apply_facts(usecase, facts)
+        usecase, from_data, data_notes = apply_facts(usecase, facts)
+        measured, notes = {**measured, **from_data}, notes + data_notes
     result = recommend(usecase, rules, facts=facts, defaulted=loaded.defaulted)
     result.measured, result.notes = measured, notes
     if dataset is not None:
@@ -178,7 +184,34 @@ def advise(
         eval_path=Path(eval_path) if eval_path is not None else None,
         lint_run=lint_run,
         lint_report=report,
+        docs=docs,
     )
+
+
+def apply_docs(usecase: UseCase, docs: DocsProbe) -> tuple[UseCase, dict[str, Any], list[str]]:
+    """Answers the documents measure replace what was answered; each change is noted."""
+    measured = docs.answers()
+    how = {
+        "proprietary_knowledge_volume": f"{docs.tokens:,} tokens in {docs.files} file(s)",
+        "knowledge_changes": (
+            f"{docs.change.per_month} changes a month, from {docs.change.measured_from}"
+            if docs.change
+            else ""
+        ),
+        "retrieval_quality": (
+            f"recall@{docs.retrieval.k} {docs.retrieval.recall[docs.retrieval.best]:.0%} "
+            f"({docs.retrieval.best})"
+            if docs.retrieval
+            else ""
+        ),
+    }
+    notes = [
+        f"{name}: you said {getattr(usecase, name)}, the documents measure {value} "
+        f"({how[name]}); advising on {value}."
+        for name, value in measured.items()
+        if getattr(usecase, name) != value
+    ]
+    return UseCase.model_validate({**usecase.model_dump(), **measured}), measured, notes
 
 
 def with_paths(step: str, dataset: Path) -> str:
@@ -220,4 +253,5 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
         rule_files=rule_files,
         snippets=snippets,
         training=training,
+        docs=advice.docs.model_dump() if advice.docs else None,
     )

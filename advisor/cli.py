@@ -494,6 +494,12 @@ def project_settings(
     help="Extra strategy rule files or folders (company policy); repeatable.",
 )
 @click.option(
+    "--docs",
+    "docs_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A docs.json from `advisor probe-docs`: its measurements replace the answers.",
+)
+@click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
@@ -502,6 +508,7 @@ def recommend(
     answers_path: Path,
     dataset: Path | None,
     rule_paths: tuple[Path, ...],
+    docs_path: Path | None,
     output_format: str,
     quiet: bool,
 ) -> None:
@@ -518,9 +525,11 @@ def recommend(
     """
     from advisor.advice.render import render_recommendation
     from advisor.api import advise
+    from advisor.measure.docs_probe import load_probe
 
     options, policy = project_settings(rule_paths, quiet=quiet)
-    advice = advise(answers_path, dataset=dataset, options=options, rule_paths=policy)
+    docs = load_probe(docs_path) if docs_path is not None else None
+    advice = advise(answers_path, dataset=dataset, options=options, rule_paths=policy, docs=docs)
     if output_format == "json":
         click.echo(json.dumps(advice.to_json(), indent=2))
         return
@@ -563,6 +572,12 @@ def _report_options(command: F) -> F:
             ),
             click.option("-q", "--quiet", is_flag=True, help="No progress bars."),
             click.option(
+                "--docs",
+                "docs_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="A docs.json from `advisor probe-docs`: its measurements replace the answers.",
+            ),
+            click.option(
                 "--run",
                 "run_dir",
                 type=click.Path(path_type=Path, file_okay=False),
@@ -585,12 +600,14 @@ def _write_report(
     json_output: Path | None,
     quiet: bool,
     run_dir: Path | None,
+    docs_path: Path | None,
 ) -> None:
     """Advise, build the report, write it: the shared body of `report` and `check`."""
     from advisor.advice.engine import strategy_rule_files
     from advisor.advice.strategies import display_name
     from advisor.api import advise, build_report
     from advisor.fsutil import refuse_to_overwrite, write_atomic
+    from advisor.measure.docs_probe import load_probe
     from advisor.report.html import render_html
 
     options, policy = project_settings(rule_paths, semantic=semantic, quiet=quiet)
@@ -602,10 +619,17 @@ def _write_report(
             ("--eval", eval_path),
             *[("a rule file", path) for path in strategy_rule_files(policy)],
             ("--run", Path(run_dir) / "metrics.json" if run_dir is not None else None),
+            ("--docs", docs_path),
         ],
     )
+    docs = load_probe(docs_path) if docs_path is not None else None
     advice = advise(
-        loaded, dataset=dataset, eval_path=eval_path, options=options, rule_paths=policy
+        loaded,
+        dataset=dataset,
+        eval_path=eval_path,
+        options=options,
+        rule_paths=policy,
+        docs=docs,
     )
     data = build_report(advice, run_dir=run_dir)
     write_atomic(output, render_html(data))
@@ -896,6 +920,46 @@ def train(
     if os.environ.get("RANK", "0") != "0":
         return
     click.echo(render_training(metrics) + f"\nWrote {out}/metrics.json")
+
+
+@cli.command("probe-docs")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--questions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON Lines of {question, answer} (or {question, source}): measure retrieval recall.",
+)
+@click.option("--model", help="Count tokens with this model's encoding (see rules/providers.toml).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("docs.json"),
+    show_default=True,
+    help="Where to write the measurements (for recommend/report/check --docs).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+@handle_errors
+def probe_docs_command(
+    folder: Path, questions: Path | None, model: str | None, output: Path, quiet: bool
+) -> None:
+    """Measure a folder of documents: how much there is, how often it changes, and
+    (with --questions) how well retrieval finds the answers. Nothing leaves this machine.
+
+    \b
+    Examples:
+      advisor probe-docs docs/ -o docs.json
+      advisor probe-docs docs/ --questions qa.jsonl -o docs.json
+      advisor recommend --answers usecase.toml --docs docs.json
+    """
+    from advisor.fsutil import refuse_to_overwrite, write_atomic
+    from advisor.measure.docs_probe import probe_docs
+    from advisor.measure.render import render_probe
+
+    refuse_to_overwrite([("-o", output)], [("--questions", questions)])
+    probe = probe_docs(folder, questions=questions, model=model, progress=not quiet)
+    write_atomic(output, probe.model_dump_json(indent=2) + "\n")
+    click.echo(render_probe(probe) + f"\nWrote {output}. Next: advisor recommend --docs {output}")
 
 
 @cli.command("rules")

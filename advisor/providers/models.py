@@ -24,6 +24,8 @@ class ModelProfile(BaseModel):
     exact_tokenizer: bool = True
     tool_overhead: str = "gpt-4o"
     training_context: int = Field(gt=0)
+    # Tokens the model reads in one request (inference), where known.
+    context_window: int | None = Field(default=None, gt=0)
     training_price_per_million: float | None = Field(default=None, ge=0)
     # Inference, per million tokens: the base model, and the model once fine-tuned.
     input_price_per_million: float | None = Field(default=None, ge=0)

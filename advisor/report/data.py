@@ -33,6 +33,7 @@ def build_report_data(
     training: dict[str, Any] | None = None,
     answers: dict[str, Any] | None = None,
     measured_facts: dict[str, Any] | None = None,
+    docs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as plain data (this is also the JSON twin).
 
@@ -45,6 +46,7 @@ def build_report_data(
         "usecase": usecase,
         "answers": answers if answers is not None else usecase,
         "measured_facts": measured_facts,
+        "docs": docs,
         "defaulted": defaulted,
         "recommendation": recommendation,
         "lint": lint,
