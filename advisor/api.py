@@ -32,6 +32,7 @@ from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import LintReport
 from advisor.linter.findings import check_patterns
 from advisor.linter.runner import LintOptions, LintRun, run_lint
+from advisor.measure.baseline import Baseline
 from advisor.measure.docs_probe import DocsProbe
 from advisor.report.data import (
     build_report_data,
@@ -125,6 +126,7 @@ class Advice:
     lint_run: LintRun | None = None
     lint_report: LintReport | None = None
     docs: DocsProbe | None = None
+    baseline: Baseline | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `advisor recommend --format json` contract."""
@@ -155,6 +157,8 @@ def advise(
     options: LintOptions | None = None,
     rule_paths: list[Path] | tuple[Path, ...] = (),
     docs: DocsProbe | None = None,
+    baseline: Baseline | None = None,
+    target: float | None = None,
 ) -> Advice:
     """Recommend a strategy; with ``dataset``, lint it first and advise on what it
     measures (unique, error-free examples; duplicate and error rates) instead of
@@ -164,6 +168,9 @@ def advise(
     usecase, facts, measured, notes = loaded.usecase, None, {}, []
     if docs is not None:
         usecase, measured, notes = apply_docs(usecase, docs)
+    if baseline is not None:
+        usecase, from_baseline, baseline_notes = apply_baseline(usecase, baseline, target)
+        measured, notes = {**measured, **from_baseline}, notes + baseline_notes
     lint_run = report = None
     if dataset is not None:
         lint_run = run_lint([dataset], options or LintOptions(), eval_path=eval_path)
@@ -185,7 +192,36 @@ def advise(
         lint_run=lint_run,
         lint_report=report,
         docs=docs,
+        baseline=baseline,
     )
+
+
+def apply_baseline(
+    usecase: UseCase, baseline: Baseline, target: float | None = None
+) -> tuple[UseCase, dict[str, Any], list[str]]:
+    """A measured prompting baseline answers "does prompting meet the bar?": yes or no
+    when its interval is clear of the target, unknown when it straddles it."""
+    target = baseline.target if target is None else target
+    low, high = baseline.interval
+    measured_score = (
+        f"{baseline.metric} {baseline.score:.3f} [{low:.3f}, {high:.3f}] over {baseline.n} "
+        f"examples on {baseline.model}"
+    )
+    if target is None:
+        return usecase, {}, [f"A prompting baseline was given ({measured_score}) but no target."]
+    meets = baseline.meets_bar(target)
+    verdict = {
+        True: "meets",
+        False: "falls short of",
+        None: "cannot tell, with these examples, about",
+    }[meets]
+    updates = {"prompting_meets_quality_bar": meets, "prompt_engineering_tried": True}
+    notes = [
+        f"prompting_meets_quality_bar: measured, not answered: {measured_score} {verdict} "
+        f"the target {target}."
+    ]
+    changed = {k: v for k, v in updates.items() if getattr(usecase, k) != v}
+    return UseCase.model_validate({**usecase.model_dump(), **updates}), changed, notes
 
 
 def apply_docs(usecase: UseCase, docs: DocsProbe) -> tuple[UseCase, dict[str, Any], list[str]]:
@@ -254,4 +290,5 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
         snippets=snippets,
         training=training,
         docs=advice.docs.model_dump() if advice.docs else None,
+        baseline=advice.baseline.model_dump(exclude={"answers"}) if advice.baseline else None,
     )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from advisor.datasets.formats.names import FORMATS as FORMAT_NAMES
-from advisor.errors import AdvisorError, UsageError
+from advisor.errors import AdvisorError, InputError, UsageError
 from advisor.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -500,6 +500,13 @@ def project_settings(
     help="A docs.json from `advisor probe-docs`: its measurements replace the answers.",
 )
 @click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A baseline.json from `advisor baseline`: it decides prompting_meets_quality_bar.",
+)
+@click.option("--target", type=click.FloatRange(0, 1), help="The quality bar for --baseline.")
+@click.option(
     "-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text"
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
@@ -509,6 +516,8 @@ def recommend(
     dataset: Path | None,
     rule_paths: tuple[Path, ...],
     docs_path: Path | None,
+    baseline_path: Path | None,
+    target: float | None,
     output_format: str,
     quiet: bool,
 ) -> None:
@@ -525,11 +534,21 @@ def recommend(
     """
     from advisor.advice.render import render_recommendation
     from advisor.api import advise
+    from advisor.measure.baseline import load_baseline
     from advisor.measure.docs_probe import load_probe
 
     options, policy = project_settings(rule_paths, quiet=quiet)
     docs = load_probe(docs_path) if docs_path is not None else None
-    advice = advise(answers_path, dataset=dataset, options=options, rule_paths=policy, docs=docs)
+    measured = load_baseline(baseline_path) if baseline_path is not None else None
+    advice = advise(
+        answers_path,
+        dataset=dataset,
+        options=options,
+        rule_paths=policy,
+        docs=docs,
+        baseline=measured,
+        target=target,
+    )
     if output_format == "json":
         click.echo(json.dumps(advice.to_json(), indent=2))
         return
@@ -578,6 +597,16 @@ def _report_options(command: F) -> F:
                 help="A docs.json from `advisor probe-docs`: its measurements replace the answers.",
             ),
             click.option(
+                "--baseline",
+                "baseline_path",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="A baseline.json from `advisor baseline`: it decides "
+                "prompting_meets_quality_bar.",
+            ),
+            click.option(
+                "--target", type=click.FloatRange(0, 1), help="The quality bar for --baseline."
+            ),
+            click.option(
                 "--run",
                 "run_dir",
                 type=click.Path(path_type=Path, file_okay=False),
@@ -601,12 +630,15 @@ def _write_report(
     quiet: bool,
     run_dir: Path | None,
     docs_path: Path | None,
+    baseline_path: Path | None,
+    target: float | None,
 ) -> None:
     """Advise, build the report, write it: the shared body of `report` and `check`."""
     from advisor.advice.engine import strategy_rule_files
     from advisor.advice.strategies import display_name
     from advisor.api import advise, build_report
     from advisor.fsutil import refuse_to_overwrite, write_atomic
+    from advisor.measure.baseline import load_baseline
     from advisor.measure.docs_probe import load_probe
     from advisor.report.html import render_html
 
@@ -620,9 +652,11 @@ def _write_report(
             *[("a rule file", path) for path in strategy_rule_files(policy)],
             ("--run", Path(run_dir) / "metrics.json" if run_dir is not None else None),
             ("--docs", docs_path),
+            ("--baseline", baseline_path),
         ],
     )
     docs = load_probe(docs_path) if docs_path is not None else None
+    measured = load_baseline(baseline_path) if baseline_path is not None else None
     advice = advise(
         loaded,
         dataset=dataset,
@@ -630,6 +664,8 @@ def _write_report(
         options=options,
         rule_paths=policy,
         docs=docs,
+        baseline=measured,
+        target=target,
     )
     data = build_report(advice, run_dir=run_dir)
     write_atomic(output, render_html(data))
@@ -920,6 +956,176 @@ def train(
     if os.environ.get("RANK", "0") != "0":
         return
     click.echo(render_training(metrics) + f"\nWrote {out}/metrics.json")
+
+
+@cli.command()
+@click.option(
+    "--eval",
+    "eval_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Evaluation examples with reference answers (any format advisor lint reads).",
+)
+@click.option(
+    "--prompt",
+    "prompt_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The system prompt to measure (a text or Markdown file).",
+)
+@click.option(
+    "--few-shot",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Solved examples from --train put before each question.",
+)
+@click.option(
+    "--train",
+    "train_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Training examples to draw the few-shot examples from (never --eval).",
+)
+@click.option("--model", required=True, help="The model to ask, as the endpoint names it.")
+@click.option(
+    "--base-url",
+    help="Any OpenAI-compatible endpoint (Azure, Together, Mistral, vLLM, Ollama, llama.cpp); "
+    "default: OpenAI.",
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    help="The environment variable holding the API key (never a file or a flag).",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["auto", "exact", "chrf", "json-valid"]),
+    default="auto",
+    show_default=True,
+)
+@click.option("--target", type=click.FloatRange(0, 1), help="The quality bar (0-1).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=4,
+    show_default=True,
+    help="Retries with backoff on 429 and 5xx.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds to wait for one answer.",
+)
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    help="Refuse to start when the estimated cost (USD) is above this.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("baseline.json"),
+    show_default=True,
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def baseline(
+    eval_path: Path,
+    prompt_path: Path | None,
+    few_shot: int,
+    train_path: Path | None,
+    model: str,
+    base_url: str | None,
+    api_key_env: str,
+    metric: str,
+    target: float | None,
+    concurrency: int,
+    retries: int,
+    timeout: float,
+    max_cost: float | None,
+    output: Path,
+    quiet: bool,
+) -> None:
+    """Measure whether prompting meets the bar: run the prompt over the evaluation
+    examples on an OpenAI-compatible endpoint and score the answers.
+
+    Answers are cached beside the output (OUTPUT.cache.jsonl): an interrupted run
+    resumes, a rerun costs nothing. The key is read from the environment only.
+
+    \b
+    Examples:
+      advisor baseline --eval valid.jsonl --prompt prompt.md --model gpt-4.1-mini --target 0.9
+      advisor baseline --eval valid.jsonl --few-shot 3 --train train.jsonl --model llama3 \\
+        --base-url http://localhost:11434/v1
+      advisor recommend --answers usecase.toml --baseline baseline.json
+    """
+    from advisor.fsutil import refuse_to_overwrite, write_atomic
+    from advisor.measure.baseline import (
+        AnswerCache,
+        build_cases,
+        estimate_cost,
+        openai_asker,
+        run_baseline,
+    )
+    from advisor.progress import ProgressBar
+
+    cache_path = output.with_name(output.name + ".cache.jsonl")
+    refuse_to_overwrite(
+        [("-o", output), ("the answer cache", cache_path)],
+        [("--eval", eval_path), ("--train", train_path), ("--prompt", prompt_path)],
+    )
+    if prompt_path is not None:
+        try:
+            prompt_text = prompt_path.read_text(encoding="utf-8-sig").strip()
+        except OSError as exc:
+            raise InputError(f"{prompt_path}: cannot read the prompt ({exc.strerror}).") from exc
+    else:
+        prompt_text = ""
+    cases = build_cases(
+        eval_path, system_prompt=prompt_text or None, train_path=train_path, few_shot=few_shot
+    )
+    cost = estimate_cost(cases, model)
+    shown = f"about ${cost:.2f}" if cost is not None else "unknown (no price for this model)"
+    click.echo(
+        f"{len(cases)} requests to {model} at {base_url or 'OpenAI'}; cost {shown}.", err=True
+    )
+    if max_cost is not None and (cost is None or cost > max_cost):
+        raise UsageError(
+            f"the estimated cost ({shown}) is above --max-cost ${max_cost:.2f}; nothing was sent."
+        )
+    ask = openai_asker(model, base_url, api_key_env, retries, timeout)
+    key = os.environ.get(api_key_env, "")
+    bar = ProgressBar("baseline", len(cases), "answers", enabled=not quiet)
+    try:
+        result = run_baseline(
+            cases,
+            ask,
+            model=model,
+            base_url=base_url,
+            metric=metric,
+            target=target,
+            prompt_text=prompt_text,
+            few_shot=few_shot,
+            cache=AnswerCache(cache_path),
+            concurrency=concurrency,
+            estimated_cost=cost,
+            progress=lambda n: bar.update(advance=n),
+            scrub=lambda text: text.replace(key, "***") if key else text,
+        )
+    finally:
+        bar.close()
+    write_atomic(output, result.model_dump_json(indent=2) + "\n")
+    low, high = result.interval
+    verdict = f"; target {target}: {result.verdict}" if target is not None else ""
+    failed = f" ({result.failed} failed)" if result.failed else ""
+    click.echo(
+        f"{result.metric} {result.score:.3f} [{low:.3f}, {high:.3f}] over {result.n} "
+        f"examples{failed}{verdict}. Wrote {output}."
+    )
 
 
 @cli.command("probe-docs")

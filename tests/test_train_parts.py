@@ -11,8 +11,8 @@ import sacrebleu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisor.measure import textmetrics
 from advisor.progress import ProgressBar
-from advisor.train import textmetrics
 from advisor.train.checkpoint import latest_checkpoint, remove_checkpoints, save_checkpoint
 
 TEXT = st.text(alphabet="ab cdé\n.,Zx", max_size=40)

@@ -34,6 +34,7 @@ def build_report_data(
     answers: dict[str, Any] | None = None,
     measured_facts: dict[str, Any] | None = None,
     docs: dict[str, Any] | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the page shows, as plain data (this is also the JSON twin).
 
@@ -47,6 +48,7 @@ def build_report_data(
         "answers": answers if answers is not None else usecase,
         "measured_facts": measured_facts,
         "docs": docs,
+        "baseline": baseline,
         "defaulted": defaulted,
         "recommendation": recommendation,
         "lint": lint,

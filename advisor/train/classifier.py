@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from advisor.measure.textmetrics import too_small_note, wilson_interval
 from advisor.progress import ProgressBar
 from advisor.train.checkpoint import (
     Interrupted,
@@ -33,7 +34,6 @@ from advisor.train.checkpoint import (
     rng_state,
     save_checkpoint,
 )
-from advisor.train.textmetrics import too_small_note, wilson_interval
 
 Log = Callable[[str], None]
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datasets.model import Example
+from advisor.measure import textmetrics
 from advisor.progress import ProgressBar
-from advisor.train import chat_data, textmetrics
+from advisor.train import chat_data
 
 
 def few_shot_messages(prompt: list[dict[str, Any]], shots: list[Example]) -> list[dict[str, Any]]:

@@ -31,8 +31,9 @@ from typing import Any
 
 from advisor.datasets.model import Example
 from advisor.fsutil import write_atomic, write_folder_atomic
+from advisor.measure import textmetrics
 from advisor.progress import ProgressBar
-from advisor.train import chat_data, textmetrics
+from advisor.train import chat_data
 from advisor.train.checkpoint import (
     Interrupted,
     StopFlag,
