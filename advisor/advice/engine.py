@@ -289,7 +289,7 @@ def recommend(
             scores=dict(rule.scores),
             gate=list(rule.gate),
             contested=rule.contested,
-            file=rule.file,
+            file=_shown_file(rule.file),
             axis=rule.axis,
         )
         for rule in scored.fired
@@ -323,6 +323,13 @@ def recommend(
         axes=axes,
         cost=estimate(usecase, load_providers(), facts),
     )
+
+
+def _shown_file(path: str) -> str:
+    """A rule's file as shown: a bundled one by name (the same on every machine), a
+    policy file by its path."""
+    bundled = rules_dir().resolve()
+    return f"rules/{Path(path).name}" if Path(path).resolve().parent == bundled else path
 
 
 def _confidence(
