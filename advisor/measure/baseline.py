@@ -28,6 +28,7 @@ from advisor.datasets import open_dataset
 from advisor.datasets.model import CLASSIFICATION, Example
 from advisor.errors import InputError, UsageError
 from advisor.measure import textmetrics
+from advisor.measure.stored import load_measurement
 
 METRICS = ("auto", "exact", "chrf", "json-valid")
 
@@ -339,10 +340,5 @@ def estimate_cost(cases: list[Case], model_name: str) -> float | None:
 
 
 def load_baseline(path: Path | str) -> Baseline:
-    path = Path(path)
-    try:
-        return Baseline.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline ({exc.strerror or exc}).") from exc
-    except ValueError as exc:
-        raise InputError(f"{path}: not a baseline written by advisor baseline ({exc}).") from exc
+    """A baseline written by `advisor baseline`."""
+    return load_measurement(path, Baseline, "baseline", "baseline")

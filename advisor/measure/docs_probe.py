@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from advisor.errors import InputError
 from advisor.measure.documents import Corpus, read_corpus
+from advisor.measure.stored import load_measurement
 from advisor.providers.models import load_providers
 from advisor.providers.tokens import load_encoder
 
@@ -293,13 +294,5 @@ def probe_docs(
 
 
 def load_probe(path: Path | str) -> DocsProbe:
-    """A docs.json written by `advisor probe-docs`."""
-    path = Path(path)
-    try:
-        return DocsProbe.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the docs probe ({exc.strerror or exc}).") from exc
-    except ValueError as exc:
-        raise InputError(
-            f"{path}: not a docs probe written by advisor probe-docs ({exc})."
-        ) from exc
+    """A docs probe written by `advisor probe-docs`."""
+    return load_measurement(path, DocsProbe, "docs probe", "probe-docs")
