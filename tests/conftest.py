@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SHARED_DATA
+from tests.helpers import REAL_DATA
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real public datasets (../shared/data); CI always has them beside the clone.
-    Missing data fails the test: a skipped test would pass silently."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real datasets not found at {SHARED_DATA} (set ADVISOR_SHARED_DATA)")
-    return SHARED_DATA
+def real_data() -> Path:
+    """Extracts of real public datasets vendored in tests/data/real (sources and licences in
+    its SOURCES.md). Missing data fails the test: a skipped test would pass silently."""
+    if not (REAL_DATA / "SOURCES.md").is_file():
+        pytest.fail(f"vendored real datasets not found at {REAL_DATA}")
+    return REAL_DATA

@@ -22,7 +22,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+# Extracts of the real public datasets, vendored so a clone anywhere runs every test
+# (tests/data/real/SOURCES.md says where each came from and how it was cut).
+REAL_DATA = REPO / "tests" / "data" / "real"
 
 
 @dataclass

@@ -78,9 +78,9 @@ def test_fix_refuses_unparseable_json_arrays(tmp_path: Path) -> None:
     assert not (tmp_path / "out.json").exists()
 
 
-def test_fixed_file_lints_without_the_fixed_findings(shared_data: Path, tmp_path: Path) -> None:
+def test_fixed_file_lints_without_the_fixed_findings(real_data: Path, tmp_path: Path) -> None:
     output = tmp_path / "wwdc.jsonl"
-    run = run_lint([shared_data / "mlx-examples/wwdc25__train.jsonl"], LintOptions())
+    run = run_lint([real_data / "mlx-examples/wwdc25__train.jsonl"], LintOptions())
     write_fixed(run.results[0], output)
     near = sum(1 for f in run.findings if f.code == "D004")
     again = run_lint([output], LintOptions())

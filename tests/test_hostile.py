@@ -202,7 +202,7 @@ def test_train_writes_only_into_a_new_folder_or_a_run(
 
 
 def test_export_commands_never_run_what_a_folder_name_smuggles_in(
-    shared_data: Path, tmp_path: Path
+    real_data: Path, tmp_path: Path
 ) -> None:
     answers = tmp_path / "usecase.toml"
     answers.write_text(
@@ -210,7 +210,7 @@ def test_export_commands_never_run_what_a_folder_name_smuggles_in(
         "prompt_engineering_tried = true\nprompting_meets_quality_bar = false\n"
     )
     data = (
-        shared_data
+        real_data
         / "azure-legacy-prompt-completion"
         / "generated_labels_context_switching_prepared_train.jsonl"
     )

@@ -16,11 +16,11 @@ from advisor.linter.runner import LintOptions, run_lint
     ["mlx-examples/wwdc25__train.jsonl", "llamafactory-demo/v1_sft_demo.jsonl"],
 )
 def test_parallel_matches_sequential(
-    shared_data: Path, relative: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    real_data: Path, relative: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     source = tmp_path / "data.jsonl"
     # A BOM, a blank line and a broken line exercise line numbering across ranges.
-    text = (shared_data / relative).read_text()
+    text = (real_data / relative).read_text()
     lines = text.splitlines()
     lines.insert(7, "")
     lines.insert(40, "{broken")

@@ -18,44 +18,42 @@ REAL_FORMATS = {
     "llamafactory-demo/alpaca_en_demo.json": ("alpaca", 999),
     "llamafactory-demo/identity.json": ("alpaca", 91),
     "llamafactory-demo/glaive_toolcall_en_demo.json": ("sharegpt", 300),
-    "llamafactory-demo/dpo_en_demo.json": ("preference-dpo", 300),
-    "llamafactory-demo/kto_en_demo.json": ("preference-kto", 300),
+    "llamafactory-demo/dpo_en_demo.json": ("preference-dpo", 160),
+    "llamafactory-demo/kto_en_demo.json": ("preference-kto", 100),
     "axolotl-fixtures/alpaca.json": ("alpaca", 2),
     "axolotl-fixtures/conversation.json": ("sharegpt", 1),
-    "alpaca-cleaned-extras/seed_tasks.jsonl": ("self-instruct", 175),
-    "alpaca-cleaned-extras/gsm_8k__gsm_8k_train.json": ("alpaca", 7473),
+    "alpaca-cleaned-extras/gsm_8k__gsm_8k_train.json": ("alpaca", 300),
     "azure-legacy-prompt-completion/generated_labels_context_switching_prepared_train.jsonl": (
         "prompt-completion",
         178,
     ),
     "azure-legacy-prompt-completion/classification_bulk_test.tsv": ("classification", 66),
     "mlx-examples/wwdc25__train.jsonl": ("prompt-completion", 1800),
-    "mlx-examples/lora__train.jsonl": ("text", 1000),
+    "mlx-examples/lora__train.jsonl": ("text", 200),
     "banking77/train.csv": ("classification", 10003),
-    "openai-cookbook/AG_news_samples.csv": ("classification", 2000),
     "openai-cookbook/dbpedia_samples.jsonl": ("classification", 200),
     "sms-spam/SMSSpamCollection.tsv": ("classification", 5574),
 }
 
 
 @pytest.mark.parametrize("relative", sorted(REAL_FORMATS))
-def test_real_files_are_detected_from_content(shared_data: Path, relative: str) -> None:
+def test_real_files_are_detected_from_content(real_data: Path, relative: str) -> None:
     expected_format, expected_count = REAL_FORMATS[relative]
-    dataset = open_dataset(shared_data / relative)
+    dataset = open_dataset(real_data / relative)
     examples = list(dataset.examples())
     assert dataset.format == expected_format
     assert len(examples) == expected_count
 
 
-def test_parts_content_is_read_as_text(shared_data: Path) -> None:
-    dataset = open_dataset(shared_data / "llamafactory-demo/v1_sft_demo.jsonl")
+def test_parts_content_is_read_as_text(real_data: Path) -> None:
+    dataset = open_dataset(real_data / "llamafactory-demo/v1_sft_demo.jsonl")
     first = next(dataset.examples())
     assert first.messages[0].content == "hi"
     assert first.valid
 
 
-def test_sharegpt_tool_turns_become_tool_calls(shared_data: Path) -> None:
-    dataset = open_dataset(shared_data / "llamafactory-demo/glaive_toolcall_en_demo.json")
+def test_sharegpt_tool_turns_become_tool_calls(real_data: Path) -> None:
+    dataset = open_dataset(real_data / "llamafactory-demo/glaive_toolcall_en_demo.json")
     first = next(dataset.examples())
     roles = [m.role for m in first.messages]
     assert "tool" in roles
@@ -64,11 +62,37 @@ def test_sharegpt_tool_turns_become_tool_calls(shared_data: Path) -> None:
     assert first.tools and first.valid
 
 
-def test_table_columns_are_chosen_by_name(shared_data: Path) -> None:
-    dataset = open_dataset(shared_data / "sms-spam/SMSSpamCollection.tsv")
+def test_table_columns_are_chosen_by_name(real_data: Path) -> None:
+    dataset = open_dataset(real_data / "sms-spam/SMSSpamCollection.tsv")
     assert (dataset.text_column, dataset.label_column) == ("SMS", "Label")
-    ag = open_dataset(shared_data / "openai-cookbook/AG_news_samples.csv")
-    assert (ag.text_column, ag.label_column) == ("description", "label")
+
+
+def test_table_columns_are_chosen_by_name_among_many(tmp_path: Path) -> None:
+    # AG News' header (the cookbook's sample is non-commercial, so it is not vendored).
+    path = tmp_path / "news.csv"
+    path.write_text(
+        "title,description,label_int,label\n"
+        "World Briefings,BRITAIN: Blair warns of climate threat,1,World\n"
+        "Nets get Carter,The Nets traded for Vince Carter on Friday.,2,Sports\n"
+    )
+    news = open_dataset(path)
+    assert (news.text_column, news.label_column) == ("description", "label")
+
+
+def test_self_instruct_rows_are_detected(tmp_path: Path) -> None:
+    # The shape of Stanford Alpaca's seed_tasks.jsonl (CC BY-NC, so not vendored).
+    path = tmp_path / "seed_tasks.jsonl"
+    row = {
+        "id": "seed_task_0",
+        "name": "breakfast_suggestion",
+        "instruction": "Is there anything I can eat for a breakfast that doesn't include eggs?",
+        "instances": [{"input": "", "output": "Yes, an oatmeal banana protein shake."}],
+        "is_classification": False,
+    }
+    path.write_text("\n".join(json.dumps({**row, "id": f"seed_task_{i}"}) for i in range(3)) + "\n")
+    dataset = open_dataset(path)
+    assert dataset.format == "self-instruct"
+    assert len(list(dataset.examples())) == 3
 
 
 def test_json_array_elements_keep_their_start_line(tmp_path: Path) -> None:

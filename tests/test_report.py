@@ -113,7 +113,7 @@ def test_example_report_in_a_browser(browser, tmp_path: Path) -> None:  # type: 
     assert_inert(open_report(browser, output, width=390), output)
 
 
-def test_clean_real_dataset_report(browser, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_clean_real_dataset_report(browser, real_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     answers = tmp_path / "drone.toml"
     answers.write_text(
         'task_type = "extraction"\nneeds_consistent_style_or_format = true\n'
@@ -126,7 +126,7 @@ def test_clean_real_dataset_report(browser, shared_data: Path, tmp_path: Path) -
         "--answers",
         str(answers),
         "--dataset",
-        str(shared_data / "openai-cookbook" / "drone_training.jsonl"),
+        str(real_data / "openai-cookbook" / "drone_training.jsonl"),
         "-o",
         str(output),
         "-q",

@@ -11,10 +11,10 @@ from advisor.providers.models import default_epochs, load_providers
 from advisor.providers.tokens import load_encoder
 
 
-def test_cookbook_oracle_for_the_toy_file(shared_data: Path) -> None:
+def test_cookbook_oracle_for_the_toy_file(real_data: Path) -> None:
     """OpenAI's notebook output for toy_chat_fine_tuning.jsonl (cl100k_base, 4,096 limit)."""
     run = run_lint(
-        [shared_data / "openai-cookbook/toy_chat_fine_tuning.jsonl"],
+        [real_data / "openai-cookbook/toy_chat_fine_tuning.jsonl"],
         LintOptions(model="gpt-3.5-turbo-0613"),
     )
     facts = run.results[0].facts
@@ -79,8 +79,8 @@ def test_default_epochs_rule(examples: int, epochs: int) -> None:
     assert default_epochs(examples, load_providers().defaults) == epochs
 
 
-def test_tool_definitions_add_tokens(shared_data: Path) -> None:
-    run = run_lint([shared_data / "openai-cookbook/drone_training.jsonl"])
+def test_tool_definitions_add_tokens(real_data: Path) -> None:
+    run = run_lint([real_data / "openai-cookbook/drone_training.jsonl"])
     facts = run.results[0].facts
     assert run.findings == []  # drone_training.jsonl lints clean
     # Every row carries the same tool list (about 500 tokens); short chats on top.

@@ -24,12 +24,12 @@ def train(answers: Path, data: Path, out: str, *extra: str):  # type: ignore[no-
 
 
 @pytest.fixture
-def small_banking(shared_data: Path, tmp_path: Path) -> Path:
+def small_banking(real_data: Path, tmp_path: Path) -> Path:
     """4 Banking77 intents, 16 examples each (a real subset)."""
     wanted = ["card_arrival", "pin_blocked", "exchange_rate", "lost_or_stolen_card"]
     counts: Counter[str] = Counter()
     rows = []
-    with (shared_data / "banking77" / "train.csv").open(encoding="utf-8") as handle:
+    with (real_data / "banking77" / "train.csv").open(encoding="utf-8") as handle:
         for text, label in list(csv.reader(handle))[1:]:
             if label in wanted and counts[label] < 16:
                 rows.append((text, label))

@@ -22,8 +22,8 @@ SECRET = "sk-test-advisor-0123456789abcdefSECRET"
 
 
 @pytest.fixture
-def routing(shared_data: Path, tmp_path: Path) -> tuple[Path, Path]:
-    source = shared_data / "azure-legacy-prompt-completion"
+def routing(real_data: Path, tmp_path: Path) -> tuple[Path, Path]:
+    source = real_data / "azure-legacy-prompt-completion"
     answers = tmp_path / "usecase.toml"
     answers.write_text(QUALIFYING)
     return source / "generated_labels_context_switching_prepared_train.jsonl", answers
@@ -81,11 +81,11 @@ def test_every_provider_file_lints_clean_with_its_profile(
 
 
 def test_tool_calls_kept_for_openai_and_left_out_where_unsupported(
-    shared_data: Path, tmp_path: Path
+    real_data: Path, tmp_path: Path
 ) -> None:
     answers = tmp_path / "u.toml"
     answers.write_text(QUALIFYING.replace("178", "103"))
-    data = shared_data / "openai-cookbook" / "drone_training.jsonl"
+    data = real_data / "openai-cookbook" / "drone_training.jsonl"
     out = tmp_path / "drone"
     result = export(
         answers, data, out, "--provider", "openai", "--provider", "together", "--force", "-q"

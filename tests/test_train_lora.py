@@ -30,10 +30,10 @@ def tokenizer():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def routing(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def routing(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The first 72 rows of a real prompt/completion routing set, and answers that qualify."""
     folder = tmp_path_factory.mktemp("routing")
-    source = shared_data / "azure-legacy-prompt-completion"
+    source = real_data / "azure-legacy-prompt-completion"
     rows = (source / "generated_labels_context_switching_prepared_train.jsonl").read_text()
     data = folder / "train.jsonl"
     data.write_text("".join(rows.splitlines(keepends=True)[:72]))
