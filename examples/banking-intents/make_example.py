@@ -65,7 +65,7 @@ def main() -> None:
     train.insert(95, (train[70][0].replace(" ", "  ", 1), train[70][1]))
     train.insert(180, train[150])
     train.insert(
-        60, ("I never got my new card, can you email me at sam.taylor@example.com?", "card_arrival")
+        60, ("I never got my new card, can you email me at sam.taylor@gmail.com?", "card_arrival")
     )
     train.insert(
         120, ("My card got eaten by the ATM, call me back on +44 20 7946 0018", "card_swallowed")

@@ -116,14 +116,34 @@ def secrets_in(field: str, text: str, hits: list[Hit]) -> None:
                 break
 
 
+# Domains that can never belong to a person: RFC 2606 and RFC 6761 reserve them for
+# documentation and tests, so an address there is an illustration, not personal data.
+RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+RESERVED_TLDS = (".example", ".test", ".invalid", ".localhost")
+
+
+def is_placeholder_address(address: str) -> bool:
+    """An address written to show the shape of one (``user@example.com``,
+    ``yourname@yourdomain.com``): flagging it as personal data would be a false alarm."""
+    local, _, domain = address.lower().rpartition("@")
+    if domain in RESERVED_DOMAINS or domain.endswith(RESERVED_TLDS):
+        return True
+    if any(domain.endswith("." + reserved) for reserved in RESERVED_DOMAINS):
+        return True
+    first_label = domain.split(".", 1)[0]
+    return local.startswith("your") or first_label.startswith(("your", "example"))
+
+
 def email_addresses(field: str, text: str, hits: list[Hit]) -> None:
-    """P002: an e-mail address."""
-    if "@" in text:
-        match = EMAIL.search(text)
-        if match:
+    """P002: the first e-mail address that is not a documentation placeholder."""
+    if "@" not in text:
+        return
+    for match in EMAIL.finditer(text):
+        if not is_placeholder_address(match.group(0)):
             hits.append(
                 (P002.code, f"{field} contains an e-mail address ({mask(match.group(0))}).", field)
             )
+            return
 
 
 def card_or_phone_numbers(field: str, text: str, hits: list[Hit]) -> None:
