@@ -204,3 +204,15 @@ def test_gemini_contents_are_read_as_a_conversation(tmp_path: Path) -> None:
     assert (("contents", 0, "parts", 0, "text"), "Hi ") in good.text_fields
     assert {p.code for p in bad_role.problems} >= {"F006"}
     assert {p.code for p in empty.problems} == {"F012"}
+
+
+def test_a_cut_short_json_line_says_the_object_never_closed(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{"prompt": "a", "completion": "b"}\n{"prompt": "c", "completion": "d"\n'
+        '{"prompt": "e", "completion": "f"}\n'
+    )
+    problems = [p for e in open_dataset(path).examples() for p in e.problems]
+    assert [p.line for p in problems] == [2]
+    assert "ends before the object is complete" in problems[0].message
+    assert "column 1" not in problems[0].message

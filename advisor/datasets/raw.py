@@ -240,7 +240,14 @@ def is_complete_json(first_line: bytes) -> bool:
 
 def _json_problem(exc: ValueError, number: int, text: str) -> Problem:
     if isinstance(exc, json.JSONDecodeError):
-        detail = f"{exc.msg} at column {exc.colno}"
+        if exc.pos >= len(exc.doc.rstrip()):
+            # json reports the end of a cut-short line as column 1 of the next line;
+            # the useful fact is that the object never closed.
+            detail = (
+                f"the line ends before the object is complete ({exc.msg}; a missing '}}' or ']'?)"
+            )
+        else:
+            detail = f"{exc.msg} at column {exc.colno}"
         snippet = text.strip()
         if len(snippet) > 60:
             snippet = snippet[:57] + "..."

@@ -41,8 +41,10 @@ PLACEHOLDER_REPLY = re.compile(  # matched at the start of the reply
 )
 UNFILLED_SLOT = re.compile(r"[<\[{]\s*(?:insert|your)\b[^<>\[\]{}\n]{0,60}[>\]}]", re.I)
 REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
-# Stop sequences a legacy completion may end with (Q008).
-STOPS = ("\n", " END", "###", " [END]", "***", ".")
+# Stop sequences a legacy completion may end with (Q008). Not ".": a full stop ends
+# sentences, and modern prompt/completion data (wwdc25: 1,726 of 1,800) ends most
+# answers with one while the rest end with "!" or "?" quite correctly.
+STOPS = ("\n", " END", "###", " [END]", "***")
 
 
 # --------------------------------------------------------------------------- per text
