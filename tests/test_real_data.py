@@ -121,3 +121,21 @@ def test_placeholder_addresses_are_not_personal_data(real_data: Path) -> None:
     # Real-looking addresses in SMS spam are still reported.
     sms = lint(real_data / "sms-spam/SMSSpamCollection.tsv", select=("P002",))
     assert codes(sms)["P002"] == 7
+
+
+def test_a_similar_input_with_another_label_is_not_a_leak(tmp_path: Path) -> None:
+    # Real banking77 rows: test:7 vs train:1088 differ in label, so the training row
+    # cannot hand the evaluation its answer; the card_linking pair shares its label.
+    train = tmp_path / "train.csv"
+    train.write_text(
+        "text,category\nHow will I get my card?,card_delivery_estimate\n"
+        "How do I link the new card?,card_linking\n"
+    )
+    test = tmp_path / "test.csv"
+    test.write_text(
+        "text,category\nWhen will I get my card?,card_arrival\n"
+        "Where do I link the new card?,card_linking\n"
+    )
+    run = run_lint([train], LintOptions(select=("D003",)), eval_path=test)
+    leaks = [(f.line, f.duplicate_of["line"]) for f in run.findings if f.code == "D003"]
+    assert leaks == [(3, 3)]

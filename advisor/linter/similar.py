@@ -70,6 +70,7 @@ class SimilarIndex:
 
     lines: list[int]
     input_signatures: np.ndarray | None
+    labels: list[str | None] | None = None
     input_texts: list[str] | None = None
     input_embeddings: np.ndarray | None = None
     static_inputs: np.ndarray | None = None
@@ -198,6 +199,7 @@ def find_similar(
     index = SimilarIndex(
         lines=compared.lines,
         input_signatures=input_signatures if settings.near else None,
+        labels=compared.labels,
         input_texts=compared.input_texts if settings.semantic else None,
         input_embeddings=None if embeddings is None or fast else embeddings[0],
         static_inputs=static_inputs,
@@ -340,6 +342,19 @@ def _report_conflicts(
     return count
 
 
+def _labels_differ(
+    compared: Compared, index: SimilarIndex, eval_index: int, train_index: int
+) -> bool:
+    """A similar training input with a different label is not a leak: it cannot hand
+    the evaluation its answer (banking77: "When will I get my card?" card_arrival vs
+    "How will I get my card?" card_delivery_estimate). It is the hard case the
+    evaluation is there to measure."""
+    if index.labels is None:
+        return False
+    eval_label, train_label = compared.labels[eval_index], index.labels[train_index]
+    return eval_label is not None and train_label is not None and eval_label != train_label
+
+
 def _report_leaks(
     sink: Sink,
     compared: Compared,
@@ -352,7 +367,9 @@ def _report_leaks(
     assert reference.index is not None
     for eval_index, train_index, similarity in leaks:
         line = compared.lines[eval_index]
-        if line in leaked_lines:
+        if line in leaked_lines or _labels_differ(
+            compared, reference.index, eval_index, train_index
+        ):
             continue
         leaked_lines.add(line)
         count += 1
