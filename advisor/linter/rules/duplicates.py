@@ -73,6 +73,8 @@ class DuplicateIndex:
     examples: dict[int, int] = field(default_factory=dict)
     inputs: dict[int, tuple[int, int]] = field(default_factory=dict)
     identical: set[int] = field(default_factory=set)
+    # Generation inputs already reported as having several outputs (D002 once per input).
+    conflicted_inputs: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -85,6 +87,32 @@ class ExactCounts:
     duplicate_inputs: int = 0
     leaked: int = 0
     leaked_lines: set[int] = field(default_factory=set)
+
+
+def _report_exact_conflict(
+    sink: Sink, index: DuplicateIndex, line: int, first: int, prompt: int, kind: str | None
+) -> None:
+    """D002 for an exact-input conflict. Each mislabelled row of a classifier is its own
+    error; generation data often holds many answers to one prompt on purpose (wwdc25:
+    1,800 rows, 271 prompts), so it gets one finding per prompt, not one per answer."""
+    if kind == CLASSIFICATION:
+        message = f"Same input as line {first} with a different label."
+    elif prompt in index.conflicted_inputs:
+        return
+    else:
+        index.conflicted_inputs.add(prompt)
+        message = (
+            f"Same input as line {first} with a different output; later rows with this "
+            "input are counted in 'conflicting', not listed again."
+        )
+    sink.add(
+        D002,
+        line,
+        message,
+        duplicate_of={"file": sink.file, "line": first},
+        similarity=1.0,
+        kind="conflict",
+    )
 
 
 def check_exact(
@@ -129,15 +157,7 @@ def check_exact(
             counts.duplicate_inputs += 1
             if kind not in (PREFERENCE, TEXT) and seen[1] != output:
                 counts.conflicting += 1
-                what = "label" if kind == CLASSIFICATION else "output"
-                sink.add(
-                    D002,
-                    line,
-                    f"Same input as line {seen[0]} with a different {what}.",
-                    duplicate_of={"file": sink.file, "line": seen[0]},
-                    similarity=1.0,
-                    kind="conflict",
-                )
+                _report_exact_conflict(sink, index, line, seen[0], prompt, kind)
     if reference is not None:
         leaked = reference.inputs.get(prompt)
         if leaked is not None:
