@@ -290,11 +290,7 @@ def run_baseline(
         for i, case in enumerate(cases)
     ]
     values = [a.score for a in answers]
-    if metric in ("exact", "json-valid"):
-        mean = round(sum(values) / len(values), 4)
-        interval = textmetrics.wilson_interval(int(sum(values)), len(values))
-    else:
-        mean, interval = textmetrics.mean_interval(values)
+    mean, interval = textmetrics.score_interval(values, metric in ("exact", "json-valid"))
     baseline = Baseline(
         model=model,
         base_url=base_url,

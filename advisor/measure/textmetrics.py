@@ -118,6 +118,16 @@ def mean_interval(
     return round(float(array.mean()), 4), [round(float(low), 4), round(float(high), 4)]
 
 
+def score_interval(values: list[float], proportion: bool) -> tuple[float, list[float]]:
+    """Mean score and its 95% interval: Wilson for a proportion (0/1 scores such as
+    exact match), honest at 0 and 1; a bootstrap for graded scores."""
+    if not proportion:
+        return mean_interval(values)
+    if not values:
+        return 0.0, [0.0, 0.0]
+    return round(sum(values) / len(values), 4), wilson_interval(int(sum(values)), len(values))
+
+
 def paired_gain_interval(
     tuned: list[float], baseline: list[float], rounds: int = 1000, seed: int = 7
 ) -> list[float]:

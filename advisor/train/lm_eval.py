@@ -252,9 +252,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "ci95": {},
     }
     for metric, values in result["scores"].items():
-        mean, interval = textmetrics.mean_interval(values)
-        if metric == "exact_match":  # a proportion: Wilson, honest at 0 and 1
-            interval = textmetrics.wilson_interval(int(sum(values)), len(values))
+        mean, interval = textmetrics.score_interval(values, metric == "exact_match")
         summary[metric] = mean
         summary["ci95"][metric] = interval
     return summary
