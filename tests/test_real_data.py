@@ -150,3 +150,19 @@ def test_a_similar_input_with_another_label_is_not_a_leak(tmp_path: Path) -> Non
     run = run_lint([train], LintOptions(select=("D003",)), eval_path=test)
     leaks = [(f.line, f.duplicate_of["line"]) for f in run.findings if f.code == "D003"]
     assert leaks == [(3, 3)]
+
+
+def test_short_texts_that_swap_a_content_word_are_not_near_duplicates(real_data: Path) -> None:
+    sms = lint(real_data / "sms-spam/SMSSpamCollection.tsv", select=("D004",))
+    pairs = {(f.line, f.duplicate_of["line"]) for f in sms.findings}
+    # "Cool, text me when you're ready" (372) vs "... parked" (331): another message.
+    assert (372, 331) not in pairs
+    # Long spam templates that differ only in the phone number are still near copies.
+    assert (2912, 426) in pairs
+    azure = real_data / "azure-legacy-prompt-completion"
+    questions = azure / "generated_labels_context_switching_prepared_train.jsonl"
+    laptops = lint(questions, select=("D004",))
+    pairs = {(f.line, f.duplicate_of["line"]) for f in laptops.findings}
+    # Surface Laptop 3 vs 4: another product. Dropping "type of" is a re-wording.
+    assert (138, 137) not in pairs
+    assert pairs == {(162, 93)}

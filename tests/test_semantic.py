@@ -10,24 +10,36 @@ import pytest
 
 from tests.helpers import invoke
 
-TRAIN = """text,label
-How can I reset my password?,password
-What time do you open tomorrow?,hours
-How do I reset my password?,password
-Where is the nearest branch?,branches
-Can I change the PIN of my card in the app?,pin
-How can I reset my password?,password
-"""
-VALID = """text,label
-Where is the nearest branch located?,branches
-Is there a fee for foreign payments?,fees
-"""
+# Generation data: paraphrased prompts with paraphrased answers are duplicates; in
+# classification data the same paraphrases are the training signal (see below).
+
+
+def _jsonl(rows: list[tuple[str, str]]) -> str:
+    return "".join(json.dumps({"prompt": p, "completion": c}) + "\n" for p, c in rows)
+
+
+TRAIN = _jsonl(
+    [
+        ("How can I reset my password?", "Use the Reset password button in Settings."),
+        ("What time do you open tomorrow?", "We open at 9 am."),
+        ("How do I reset my password?", "Open Settings and choose Reset password."),
+        ("Where is the nearest branch?", "The nearest branch is at 12 Main Street."),
+        ("Can I change the PIN of my card in the app?", "Yes, under Card, then PIN."),
+        ("How can I reset my password?", "Use the Reset password button in Settings."),
+    ]
+)
+VALID = _jsonl(
+    [
+        ("Where is the nearest branch located?", "The closest branch is at 12 Main Street."),
+        ("Is there a fee for foreign payments?", "No, foreign card payments are free."),
+    ]
+)
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
-    train = tmp_path / "train.csv"
-    valid = tmp_path / "valid.csv"
+    train = tmp_path / "train.jsonl"
+    valid = tmp_path / "valid.jsonl"
     train.write_text(TRAIN)
     valid.write_text(VALID)
     return train, valid
@@ -45,16 +57,36 @@ def test_semantic_lint_finds_paraphrases_and_leaks(
     for finding in report["findings"]:
         by_code.setdefault(finding["code"], []).append(finding)
     exact = by_code["D001"][0]
-    assert (exact["line"], exact["duplicate_of"]["line"], exact["kind"]) == (7, 2, "exact")
+    assert (exact["line"], exact["duplicate_of"]["line"], exact["kind"]) == (6, 1, "exact")
     [semantic] = by_code["D005"]
-    assert semantic["line"] == 4 and semantic["duplicate_of"] == {"file": str(train), "line": 2}
+    assert semantic["line"] == 3 and semantic["duplicate_of"] == {"file": str(train), "line": 1}
     assert semantic["kind"] == "semantic" and 0.95 <= semantic["similarity"] < 1.0
     [leak] = by_code["D003"]
-    assert leak["file"] == str(valid) and leak["line"] == 2
-    assert leak["duplicate_of"] == {"file": str(train), "line": 5} and leak["kind"] == "leak"
+    assert leak["file"] == str(valid) and leak["line"] == 1
+    assert leak["duplicate_of"] == {"file": str(train), "line": 4} and leak["kind"] == "leak"
     assert report["facts"]["duplicates"]["semantic"] == 1
     assert report["eval_facts"]["duplicates"]["leaked_into_eval"] == 1
     assert "embedding [" not in result.stderr  # --quiet hides progress
+
+
+def test_classification_paraphrases_are_signal_not_duplicates(tmp_path: Path) -> None:
+    # The same paraphrases as classification rows: varied wordings of one class are
+    # what a classifier learns from, so no "keep one" and no leak; a paraphrase with
+    # another label is a conflict.
+    train = tmp_path / "train.csv"
+    train.write_text(
+        "text,label\nHow can I reset my password?,password\nWhat time do you open?,hours\n"
+        "How do I reset my password?,password\nHow do I reset my password please?,pin\n"
+    )
+    valid = tmp_path / "valid.csv"
+    valid.write_text("text,label\nHow could I reset my password?,password\n")
+    result = invoke(
+        "lint", str(train), "--eval", str(valid), "--semantic", "--format", "json", "-q"
+    )
+    report = json.loads(result.stdout)
+    found = [(f["code"], f["line"]) for f in report["findings"] if f["code"].startswith("D")]
+    assert found == [("D002", 5)]
+    assert report["facts"]["duplicates"]["semantic"] == 0
 
 
 def test_without_semantic_no_embedding_is_done(files: tuple[Path, Path]) -> None:
@@ -66,17 +98,11 @@ def test_without_semantic_no_embedding_is_done(files: tuple[Path, Path]) -> None
 
 def test_fix_keeps_one_per_cluster(files: tuple[Path, Path], tmp_path: Path) -> None:
     train, _ = files
-    output = tmp_path / "deduped.csv"
+    output = tmp_path / "deduped.jsonl"
     result = invoke("lint", str(train), "--semantic", "--quiet", "--fix", str(output))
     assert result.returncode in (0, 1)
-    kept = output.read_text().splitlines()
-    assert kept == [
-        "text,label",
-        "How can I reset my password?,password",
-        "What time do you open tomorrow?,hours",
-        "Where is the nearest branch?,branches",
-        "Can I change the PIN of my card in the app?,pin",
-    ]
+    rows = train.read_text().splitlines()
+    assert output.read_text().splitlines() == [rows[0], rows[1], rows[3], rows[4]]
 
 
 def test_dups_command_lists_clusters(files: tuple[Path, Path]) -> None:
@@ -87,9 +113,9 @@ def test_dups_command_lists_clusters(files: tuple[Path, Path]) -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     [cluster] = report["clusters"]
-    assert cluster["keeper"]["line"] == 2
-    assert {(m["line"], m["kind"]) for m in cluster["members"]} == {(4, "semantic"), (7, "exact")}
-    assert report["leaks"][0]["example"]["line"] == 2
+    assert cluster["keeper"]["line"] == 1
+    assert {(m["line"], m["kind"]) for m in cluster["members"]} == {(3, "semantic"), (6, "exact")}
+    assert report["leaks"][0]["example"]["line"] == 1
     text = invoke("dups", str(train), "--semantic", "-q")
     assert "keep" in text.stdout and "drop" in text.stdout
 

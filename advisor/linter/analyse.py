@@ -26,6 +26,7 @@ from advisor.providers.tokens import (
     tool_calls_text,
     tool_definition_tokens,
 )
+from advisor.similarity import lexical_guard
 
 
 class ExampleResult(NamedTuple):
@@ -47,9 +48,9 @@ class ExampleResult(NamedTuple):
     convention: tuple[int, bool, str] | None
     missing_system: bool
     missing_user: bool
-    # Near duplicates: (input ids, output ids) from analyse, replaced by the batch
-    # layer with (input signature, output signature) as bytes.
-    near: tuple[Any, Any] | None = None
+    # Near duplicates: (input ids, output ids, input guard, output guard) from
+    # analyse; the batch layer replaces the ids with MinHash signatures as bytes.
+    near: tuple[Any, Any, Any, Any] | None = None
     # Semantic duplicates: (input text, output text).
     texts: tuple[str, str] | None = None
 
@@ -200,11 +201,16 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     tokens = assistant = 0
     prompt_ids = output_ids = None
     texts = None
+    near = None
     if counted:
         keep = context.near and keys is not None
         tokens, assistant, prompt_ids, output_ids = count_tokens(example, context, keep)
-        if context.semantic and keys is not None:
+        if keys is not None and (context.semantic or keep):
             texts = comparison_texts(example)
+        if keep and texts is not None:
+            near = (prompt_ids, output_ids, *map(lexical_guard.fingerprint, texts))
+        if not context.semantic:
+            texts = None
     return ExampleResult(
         line=example.line,
         ordinal=example.ordinal,
@@ -222,7 +228,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         convention=convention,
         missing_system=missing_system,
         missing_user=missing_user,
-        near=None if prompt_ids is None else (prompt_ids, output_ids),
+        near=near,
         texts=texts,
     )
 

@@ -17,7 +17,9 @@ from advisor.linter.catalogue import Thresholds
 from advisor.linter.rules.base import Sink
 from advisor.linter.rules.duplicates import D002, D003, D004, D005
 from advisor.rulebook import Rule
-from advisor.similarity import dedup, minhash
+from advisor.similarity import dedup, lexical_guard, minhash
+
+Guard = tuple[int, int]
 
 _ADVERB = {"near": "nearly", "semantic": "semantically"}
 
@@ -33,6 +35,8 @@ class Compared:
     fixable: list[bool] = field(default_factory=list)
     input_signatures: list[bytes] = field(default_factory=list)
     output_signatures: list[bytes] = field(default_factory=list)
+    input_guards: list[tuple[int, int]] = field(default_factory=list)
+    output_guards: list[tuple[int, int]] = field(default_factory=list)
     input_texts: list[str] = field(default_factory=list)
     output_texts: list[str] = field(default_factory=list)
 
@@ -43,7 +47,7 @@ class Compared:
         label: str | None,
         input_key: int,
         self_instruct: bool,
-        near: tuple[bytes, bytes] | None,
+        near: tuple[bytes, bytes, Guard, Guard] | None,
         texts: tuple[str, str] | None,
     ) -> None:
         self.lines.append(line)
@@ -54,6 +58,8 @@ class Compared:
         if near is not None:
             self.input_signatures.append(near[0])
             self.output_signatures.append(near[1])
+            self.input_guards.append(near[2])
+            self.output_guards.append(near[3])
         if texts is not None:
             self.input_texts.append(texts[0])
             self.output_texts.append(texts[1])
@@ -70,6 +76,7 @@ class SimilarIndex:
 
     lines: list[int]
     input_signatures: np.ndarray | None
+    input_guards: np.ndarray | None = None
     labels: list[str | None] | None = None
     input_texts: list[str] | None = None
     input_embeddings: np.ndarray | None = None
@@ -142,9 +149,11 @@ def find_similar(
     flagged: set[int] = set()  # compared indexes already reported as a duplicate or conflict
     against = reference.index if reference is not None else None
     input_signatures = compared.signature_matrix(compared.input_signatures)
+    input_guards = lexical_guard.as_array(compared.input_guards)
     if settings.near and len(compared.input_signatures):
         outputs = compared.signature_matrix(compared.output_signatures)
-        sides = dedup.minhash_sides(input_signatures, outputs, compared.labels)
+        guards = (input_guards, lexical_guard.as_array(compared.output_guards))
+        sides = dedup.minhash_sides(input_signatures, outputs, compared.labels, guards)
         candidates = dedup.near_candidates(input_signatures, thresholds.near_bands)
         duplicates, conflicts = dedup.split_pairs(candidates, sides, thresholds.near_jaccard)
         result.near = _report_duplicates(sink, compared, duplicates, sides, D004, "near", flagged)
@@ -153,8 +162,8 @@ def find_similar(
         )
         if reference is not None and against is not None and against.input_signatures is not None:
             leaks = dedup.near_leaks(
-                against.input_signatures,
-                input_signatures,
+                (against.input_signatures, against.input_guards),
+                (input_signatures, input_guards),
                 thresholds.near_bands,
                 thresholds.near_jaccard,
             )
@@ -184,13 +193,24 @@ def find_similar(
                 if i not in flagged and j not in flagged
             ]
         duplicates, conflicts = dedup.split_pairs(candidates, sides, threshold)
-        result.semantic = _report_duplicates(
-            sink, compared, duplicates, sides, D005, "semantic", flagged
+        # Classification: paraphrases of one class are the training signal, written on
+        # purpose (banking77: 1,542 "keep one" pairs, 927 test rows "leaked" at 0.95);
+        # only a paraphrase with another label (a conflict) is a finding there.
+        paraphrases_matter = settings.kind != "classification"
+        result.semantic = (
+            _report_duplicates(sink, compared, duplicates, sides, D005, "semantic", flagged)
+            if paraphrases_matter
+            else 0
         )
         result.conflicting += _report_conflicts(
             sink, compared, conflicts, "semantic", flagged, settings.kind
         )
-        if reference is not None and against is not None and against.input_texts is not None:
+        if (
+            paraphrases_matter
+            and reference is not None
+            and against is not None
+            and against.input_texts is not None
+        ):
             leaks = _semantic_leaks(settings, embedder, compared, against, static_inputs, inputs)
             result.leaked += _report_leaks(
                 sink, compared, leaks, reference, "semantic", leaked_lines
@@ -199,6 +219,7 @@ def find_similar(
     index = SimilarIndex(
         lines=compared.lines,
         input_signatures=input_signatures if settings.near else None,
+        input_guards=input_guards if settings.near else None,
         labels=compared.labels,
         input_texts=compared.input_texts if settings.semantic else None,
         input_embeddings=None if embeddings is None or fast else embeddings[0],

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.similarity import minhash
+from advisor.similarity.lexical_guard import agree
 
 
 @dataclass(slots=True)
@@ -171,14 +172,27 @@ def first_per_member(pairs: Iterable[Pair]) -> Iterator[Pair]:
 # --------------------------------------------------------------------------- MinHash
 
 
-def minhash_sides(inputs: np.ndarray, outputs: np.ndarray, labels: list[str | None]) -> Sides:
+Guards = tuple[np.ndarray, np.ndarray]
+
+
+def minhash_sides(
+    inputs: np.ndarray,
+    outputs: np.ndarray,
+    labels: list[str | None],
+    guards: Guards | None = None,
+) -> Sides:
+    """MinHash similarity of each side; where ``guards`` (one ``lexical_guard``
+    fingerprint per example and side) differ, the side's similarity is 0."""
     empty_output = (outputs == 0xFFFFFFFF).all(axis=1)
 
     def input_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return (inputs[left] == inputs[right]).mean(axis=1, dtype=np.float32)
+        similar = (inputs[left] == inputs[right]).mean(axis=1, dtype=np.float32)
+        return similar if guards is None else similar * agree(guards[0][left], guards[0][right])
 
     def output_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         similar = (outputs[left] == outputs[right]).mean(axis=1, dtype=np.float32)
+        if guards is not None:
+            similar = similar * agree(guards[1][left], guards[1][right])
         # Nothing to compare (raw text): the inputs decide.
         return np.where(empty_output[left] & empty_output[right], 1.0, similar)
 
@@ -191,10 +205,16 @@ def near_candidates(inputs: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndar
 
 
 def near_leaks(
-    train_inputs: np.ndarray, eval_inputs: np.ndarray, bands: int, threshold: float
+    train: tuple[np.ndarray, np.ndarray | None],
+    evaluation: tuple[np.ndarray, np.ndarray | None],
+    bands: int,
+    threshold: float,
 ) -> list[tuple[int, int, float]]:
     """(eval index, train index, similarity) for eval inputs near a training input;
-    the most similar training example for each eval example."""
+    the most similar training example for each eval example. Each side is
+    (input signatures, input guards or None); differing guards veto a pair."""
+    train_inputs, train_guards = train
+    eval_inputs, eval_guards = evaluation
     if not len(train_inputs) or not len(eval_inputs):
         return []
     valid = ~(eval_inputs == 0xFFFFFFFF).all(axis=1)
@@ -202,6 +222,8 @@ def near_leaks(
         minhash.band_keys(train_inputs, bands), minhash.band_keys(eval_inputs, bands), valid
     )
     similarity = (train_inputs[train_rows] == eval_inputs[eval_rows]).mean(axis=1)
+    if train_guards is not None and eval_guards is not None:
+        similarity = similarity * agree(train_guards[train_rows], eval_guards[eval_rows])
     keep = similarity >= threshold
     train_rows, eval_rows, similarity = train_rows[keep], eval_rows[keep], similarity[keep]
     if not len(eval_rows):
