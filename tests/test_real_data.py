@@ -166,3 +166,13 @@ def test_short_texts_that_swap_a_content_word_are_not_near_duplicates(real_data:
     # Surface Laptop 3 vs 4: another product. Dropping "type of" is a re-wording.
     assert (138, 137) not in pairs
     assert pairs == {(162, 93)}
+
+
+def test_surrounding_whitespace_is_one_finding_per_field(real_data: Path) -> None:
+    # Every dbpedia sample's text ends with a space: one habit, one finding.
+    run = lint(real_data / "openai-cookbook/dbpedia_samples.jsonl", select=("Q006",))
+    [finding] = run.findings
+    assert finding.line == 1 and finding.field == "text"
+    assert "text of 200 of 200 example(s) (lines 1, 2, 3, 4, 5 and 195 more)" in finding.message
+    # The safe fix still strips every row.
+    assert len(run.results[0].fix_plan.edits) == 200

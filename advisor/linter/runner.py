@@ -32,7 +32,7 @@ from advisor.linter.facts import (
 from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns
 from advisor.linter.inputs import find_inputs
 from advisor.linter.parallel import analyse_dataset
-from advisor.linter.rules.content import check_conventions
+from advisor.linter.rules.content import Q006, check_conventions, report_whitespace
 from advisor.linter.rules.duplicates import (
     D002,
     D003,
@@ -249,7 +249,10 @@ class FileLinter:
         state.missing_system += result.missing_system
         state.missing_user += result.missing_user
         for code, message, field_name in result.hits:
-            add_hit(code, line, message, field=field_name)
+            if code == Q006.code:
+                state.whitespace.setdefault(field_name, []).append(line)
+            else:
+                add_hit(code, line, message, field=field_name)
         for path, action in result.edits:
             self.fix_plan.edit(result.ordinal, path, action)
         label = result.label
@@ -282,6 +285,8 @@ class FileLinter:
     # ------------------------------------------------------------------ dataset level
 
     def _finish(self, dataset: Dataset, state: _State) -> None:
+        if state.whitespace:
+            report_whitespace(self.sink, state.whitespace, state.valid)
         unique = state.valid - state.exact.exact
         state.unique = unique
         if (dataset.format is None and not state.examples) or self.reference is not None:
@@ -378,6 +383,8 @@ class _State:
     unique: int = 0
     # Exact duplicates, conflicts and leaks; near/semantic conflicts and leaks add to it.
     exact: ExactCounts = field(default_factory=ExactCounts)
+    # Q006: the lines with surrounding whitespace, by field (one finding per field).
+    whitespace: dict[str, list[int]] = field(default_factory=dict)
     missing_system: int = 0
     missing_user: int = 0
     over_limit: int = 0

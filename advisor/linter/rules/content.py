@@ -88,13 +88,36 @@ def whitespace_fields(example: Example) -> list[tuple[tuple[Any, ...], str]]:
 
 
 def whitespace(example: Example, hits: list[Hit], edits: list[Any]) -> None:
-    """Q006, with the strip edits its safe fix makes."""
+    """Q006, with the strip edits its safe fix makes. The hit names the field with
+    turn numbers left out (``messages[*].content``): the file pass gathers the
+    hits of one field into one finding (``report_whitespace``)."""
     flagged = whitespace_fields(example)
     if flagged:
-        names = ", ".join(field_name(path) for path, _ in flagged[:3])
-        more = f" and {len(flagged) - 3} more" if len(flagged) > 3 else ""
-        hits.append((Q006.code, f"Leading/trailing whitespace in {names}{more}.", None))
+        for name in dict.fromkeys(_field_pattern(path) for path, _ in flagged):
+            hits.append((Q006.code, "", name))
         edits.extend((path, "strip") for path, _ in flagged)
+
+
+def _field_pattern(path: tuple[Any, ...]) -> str:
+    return field_name(tuple("*" if isinstance(part, int) else part for part in path))
+
+
+def report_whitespace(sink: Sink, lines_by_field: dict[str, list[int]], examples: int) -> None:
+    """Q006 once per field and file: surrounding whitespace is a habit of whoever
+    wrote the file (every completion ends with a newline), so it is one finding
+    with its count and first lines, not one per row (a 1,800-row file would
+    get 1,800 infos). The safe fix still strips every row."""
+    for name, lines in lines_by_field.items():
+        shown = ", ".join(str(line) for line in lines[:5])
+        more = f" and {len(lines) - 5:,} more" if len(lines) > 5 else ""
+        sink.add(
+            Q006,
+            lines[0],
+            f"Leading/trailing whitespace in {name} of {len(lines):,} of {examples:,} "
+            f"example(s) (line{'s' if len(lines) > 1 else ''} {shown}{more}); "
+            "the fix strips it.",
+            field=name,
+        )
 
 
 def empty_input_markers(
