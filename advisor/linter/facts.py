@@ -47,7 +47,9 @@ class Distribution(BaseModel):
 
 class DuplicateFacts(BaseModel):
     exact: int = Field(
-        0, description="examples identical to an earlier one after whitespace normalisation (D001)"
+        0,
+        description="examples identical to an earlier one after normalising whitespace, "
+        "case and Unicode form (D001)",
     )
     identical: int = Field(0, description="the part of `exact` that is byte-for-byte identical")
     conflicting: int = Field(

@@ -8,6 +8,7 @@ the pass, in ``advisor.linter.similar``, and report the same rules.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,12 @@ D005 = rule("D005", "semantic-duplicate", scope="file", fix="drop")
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace collapsed, case folded, Unicode compatibility forms unified (NFKC):
+    "Ｒｅｓｅｔ  my PIN" and "reset my pin" are the same example to a model's eye and
+    to a reviewer's. Pure-ASCII text (most rows) skips the NFKC pass."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.casefold().split())
 
 
 def _message_key(message: Message) -> tuple[str, str, str]:
@@ -135,7 +141,7 @@ def check_exact(
         counts.exact += 1
         counts.identical += identical
         counts.duplicate_inputs += 1
-        how = "" if identical else " (after whitespace normalisation)"
+        how = "" if identical else " (differing only in whitespace, case or Unicode form)"
         finding = sink.add(
             D001,
             line,
