@@ -53,6 +53,8 @@ class ExampleResult(NamedTuple):
     near: tuple[Any, Any, Any, Any] | None = None
     # Semantic duplicates: (input text, output text).
     texts: tuple[str, str] | None = None
+    # Q013: hashes of the first user turn's leading characters, and its start.
+    prefix: tuple[tuple[int, ...], str] | None = None
 
 
 @dataclass
@@ -188,6 +190,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     hits: Any = ()
     edits: list[tuple[tuple[Any, ...], str]] = []
     keys = None
+    prefix = None
     missing_system = missing_user = False
     convention = None
     if counted and not invalid:
@@ -198,6 +201,8 @@ def analyse(example: Example, context: Context) -> ExampleResult:
             missing_system = "system" not in roles and "developer" not in roles
             missing_user = "user" not in roles
         convention = content.conventions(example, context.separators)
+        if content.Q013.code in context.wanted:
+            prefix = content.prompt_prefix(example)
     tokens = assistant = 0
     prompt_ids = output_ids = None
     texts = None
@@ -230,6 +235,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         missing_user=missing_user,
         near=near,
         texts=texts,
+        prefix=prefix,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from advisor.datasets import Dataset, open_dataset
 from advisor.datasets.formats import PREFERENCE_FORMATS
+from advisor.datasets.model import SFT
 from advisor.datasets.structure import F020
 from advisor.errors import InputError
 from advisor.linter.analyse import Context, ExampleResult
@@ -32,7 +33,13 @@ from advisor.linter.facts import (
 from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns
 from advisor.linter.inputs import find_inputs
 from advisor.linter.parallel import analyse_dataset
-from advisor.linter.rules.content import Q006, check_conventions, report_whitespace
+from advisor.linter.rules.content import (
+    Q006,
+    check_conventions,
+    check_prompt_prefix,
+    check_same_output,
+    report_whitespace,
+)
 from advisor.linter.rules.duplicates import (
     D002,
     D003,
@@ -260,6 +267,12 @@ class FileLinter:
             state.labels[label] += 1
         if result.convention is not None:
             state.conventions.append((line, *result.convention))
+        if result.prefix is not None:
+            state.prefixes.append((line, *result.prefix))
+        if result.keys is not None and self.kind == SFT:
+            output_key = result.keys[2]
+            state.outputs[output_key] += 1
+            state.first_output_line.setdefault(output_key, line)
         keys = result.keys
         if keys is not None:
             unique = check_exact(
@@ -306,6 +319,9 @@ class FileLinter:
                 thresholds.min_examples_per_class,
                 thresholds.imbalance_fraction,
             )
+        check_same_output(self.sink, state.outputs, state.first_output_line, state.valid)
+        if state.prefixes:
+            check_prompt_prefix(self.sink, state.prefixes, state.valid)
         if state.conventions:
             check_conventions(
                 self.sink,
@@ -397,6 +413,11 @@ class _State:
     near: int | None = None
     semantic: int | None = None
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
+    # Q013: (line, prefix hashes, prompt start) of prompts with a long first user turn.
+    prefixes: list[tuple[int, tuple[int, ...], str]] = field(default_factory=list)
+    # Q012: how many generation examples give each output (by key), and where first.
+    outputs: Counter[int] = field(default_factory=Counter)
+    first_output_line: dict[int, int] = field(default_factory=dict)
 
 
 def histogram(values: Any, bins: int = 24) -> list[dict[str, int]]:

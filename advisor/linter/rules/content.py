@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
+from zlib import crc32
 
 from advisor.datasets.formats import ALPACA, PROMPT_COMPLETION, SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
@@ -22,6 +23,10 @@ Q006 = rule("Q006", "surrounding-whitespace", scope="example", fix="strip")
 Q007 = rule("Q007", "inconsistent-prompt-separator", scope="file")
 Q008 = rule("Q008", "inconsistent-completion-convention", scope="file")
 Q009 = rule("Q009", "placeholder-answer", scope="example")
+Q010 = rule("Q010", "degenerate-repetition", scope="example")
+Q011 = rule("Q011", "shouting-output", scope="example")
+Q012 = rule("Q012", "same-output-everywhere", scope="file")
+Q013 = rule("Q013", "repeated-prompt-prefix", scope="file")
 
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
 CODE_FENCE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
@@ -40,6 +45,15 @@ PLACEHOLDER_REPLY = re.compile(  # matched at the start of the reply
     r"(?:todo|tbd|tba|fixme|placeholder)\b\W*(?:$|[:\-–]\s*\S)|\W*lorem ipsum\b", re.I
 )
 UNFILLED_SLOT = re.compile(r"[<\[{]\s*(?:insert|your)\b[^<>\[\]{}\n]{0,60}[>\]}]", re.I)
+# Q010: a unit of 1 to 8 words repeated back to back this often, over this many
+# words, is a generation loop, not text (lists and tables vary their words).
+LOOP_REPEATS = 10
+LOOP_WORDS = 50
+LOOP_UNIT = 8
+# Q011: a run of capitals worth computing the share for, and the share that flags.
+CAPITALS = re.compile(r"[A-Z]{3,}[^a-z]{1,3}[A-Z]{3,}")
+SHOUTING_SHARE = 0.7
+SHOUTING_LETTERS = 30
 REFUSAL_HINTS = ("as a", "sorry", "afraid", "cannot", "can't", "not able", "unable")
 # Stop sequences a legacy completion may end with (Q008). Not ".": a full stop ends
 # sentences, and modern prompt/completion data (wwdc25: 1,726 of 1,800) ends most
@@ -141,8 +155,9 @@ def empty_input_markers(
 def reply_checks(
     example: Example, empty_markers: frozenset[str], wanted: frozenset[str], hits: list[Hit]
 ) -> None:
-    """Q002, Q004, Q005, Q009: the final assistant reply is empty in words, refusal
-    boilerplate, cut off, or a placeholder."""
+    """Q002, Q004, Q005, Q009, Q010, Q011: the final assistant reply is empty in
+    words, refusal boilerplate, cut off, a placeholder, a generation loop, or
+    shouting."""
     if example.kind in (CLASSIFICATION, PREFERENCE) or not example.messages:
         return
     last = example.last_assistant_index()
@@ -171,6 +186,10 @@ def reply_checks(
                     break
     if Q009.code in wanted:
         placeholder_reply(output, hits)
+    if Q010.code in wanted and len(output) >= LOOP_WORDS * 2:
+        repetition(output, hits)
+    if Q011.code in wanted and len(output) >= SHOUTING_LETTERS:
+        shouting(output, hits)
     if Q005.code in wanted and len(output) > 20:
         tail = output[-40:]
         if DANGLING.search(tail) or output.count("```") % 2 == 1:
@@ -188,6 +207,132 @@ def placeholder_reply(output: str, hits: list[Hit]) -> None:
         if match:
             shown = match.group(0)
             hits.append((Q009.code, f"The output leaves a slot unfilled ({shown!r}).", None))
+
+
+def repetition(output: str, hits: list[Hit]) -> None:
+    """Q010: a phrase repeated back to back, as a model stuck in a loop writes it.
+
+    Cheap gate first: a loop makes the words of a reply mostly the same, so replies
+    whose distinct words are over a third of all words are not examined further.
+    """
+    words = output.split()
+    if len(words) < LOOP_WORDS or len(set(words)) * 3 > len(words):
+        return
+    best_span, best_unit = 0, 0
+    for unit in range(1, LOOP_UNIT + 1):
+        run = 0
+        for same in map(str.__eq__, words, words[unit:]):
+            run = run + 1 if same else 0
+            if run + unit > best_span and (run + unit) >= unit * LOOP_REPEATS:
+                best_span, best_unit = run + unit, unit
+    if best_span >= LOOP_WORDS:
+        phrase = _loop_phrase(words, best_unit)
+        if any(character.isalnum() for character in phrase):
+            hits.append(
+                (
+                    Q010.code,
+                    f"The output repeats {phrase!r} back to back over {best_span:,} of its "
+                    f"{len(words):,} words: a generation loop, not an answer.",
+                    None,
+                )
+            )
+
+
+def _loop_phrase(words: list[str], unit: int) -> str:
+    """The most frequent ``unit``-word phrase: the one the loop repeats."""
+    counts = Counter(tuple(words[i : i + unit]) for i in range(0, len(words) - unit + 1))
+    return " ".join(counts.most_common(1)[0][0])[:60]
+
+
+def shouting(output: str, hits: list[Hit]) -> None:
+    """Q011: a reply written mostly in capital letters."""
+    if not CAPITALS.search(output[:400]):
+        return
+    letters = [character for character in output[:2000] if character.isalpha()]
+    if len(letters) < SHOUTING_LETTERS:
+        return
+    share = sum(map(str.isupper, letters)) / len(letters)
+    if share >= SHOUTING_SHARE:
+        hits.append(
+            (
+                Q011.code,
+                f"{share:.0%} of the output's letters are capitals; the model will learn to shout.",
+                None,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- file patterns
+
+# Q013: prompt-prefix lengths (characters) compared across the file, and the share of
+# prompts that must share one to report it.
+PREFIX_LENGTHS = (100, 200, 400, 800, 1600)
+PREFIX_SHARE = 0.9
+# Q012: the share of generation examples with one output that makes it a pattern.
+SAME_OUTPUT_SHARE = 0.5
+PATTERN_MIN_EXAMPLES = 10
+
+
+def prompt_prefix(example: Example) -> tuple[tuple[int, ...], str] | None:
+    """CRC-32 of the first user turn's first 100, 200, 400… characters (as many as it
+    has), and its first 80 characters to show. CRC-32, not ``hash``: worker
+    processes must agree."""
+    if example.kind in (CLASSIFICATION, PREFERENCE):
+        return None
+    user = next((m.content for m in example.messages if m.role == "user"), "")
+    if len(user) < PREFIX_LENGTHS[0]:
+        return None
+    encoded = user[: PREFIX_LENGTHS[-1]].encode()
+    keys = tuple(crc32(encoded[:length]) for length in PREFIX_LENGTHS if len(user) >= length)
+    return keys, user[:80]
+
+
+def check_prompt_prefix(
+    sink: Sink, rows: list[tuple[int, tuple[int, ...], str]], examples: int
+) -> None:
+    """Q013 once per file: most prompts open with the same long text, paid for on
+    every example (estimated at OpenAI's rule of thumb, 4 characters a token)."""
+    if examples < PATTERN_MIN_EXAMPLES:
+        return
+    found = None
+    for level, length in enumerate(PREFIX_LENGTHS):
+        counts = Counter(keys[level] for _, keys, _ in rows if len(keys) > level)
+        if not counts:
+            break
+        key, count = counts.most_common(1)[0]
+        if count < PREFIX_SHARE * examples:
+            break
+        found = (length, key, count, level)
+    if found is None:
+        return
+    length, key, count, level = found
+    line, _, shown = next(row for row in rows if len(row[1]) > level and row[1][level] == key)
+    per_example = length // 4
+    sink.add(
+        Q013,
+        line,
+        f"{count:,} of {examples:,} prompts open with the same {length:,}+ characters "
+        f"({shown!r}…), about {per_example:,} tokens paid on every example and epoch. "
+        "Fine-tuning can learn the behaviour they ask for: shorten them here and at "
+        "inference alike, or keep them on purpose.",
+    )
+
+
+def check_same_output(
+    sink: Sink, outputs: Counter[int], first_line: dict[int, int], examples: int
+) -> None:
+    """Q012 once per file: one output answers most generation examples."""
+    if examples < PATTERN_MIN_EXAMPLES or not outputs:
+        return
+    key, count = outputs.most_common(1)[0]
+    if count >= SAME_OUTPUT_SHARE * examples and count > 1:
+        sink.add(
+            Q012,
+            first_line[key],
+            f"{count:,} of {examples:,} examples ({count / examples:.0%}) have the same "
+            f"output as line {first_line[key]}: the model learns to give that answer "
+            "whatever the input. For a fixed set of answers, use classification data.",
+        )
 
 
 # --------------------------------------------------------------------------- conventions
