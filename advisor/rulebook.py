@@ -30,8 +30,9 @@ CODE_PATTERN = re.compile(rf"^[{''.join(FAMILIES)}]\d{{3}}$")
 
 Scope = Literal["example", "file"]
 # What a safe fix does: drop the example (the first occurrence stays), strip the
-# surrounding whitespace of a field, or empty a field that only says "no input".
-FixAction = Literal["drop", "strip", "empty"]
+# surrounding whitespace of a field, empty a field that only says "no input", or
+# rename a content part's key to OpenAI's (LLaMA-Factory's "value" to "text").
+FixAction = Literal["drop", "strip", "empty", "rename"]
 
 
 @dataclass(frozen=True, slots=True)

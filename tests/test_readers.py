@@ -9,6 +9,8 @@ import pytest
 
 from advisor.datasets import open_dataset
 from advisor.errors import InputError, UsageError
+from advisor.linter.fixes import write_fixed
+from advisor.linter.runner import LintOptions, run_lint
 
 REAL_FORMATS = {
     "openai-cookbook/toy_chat_fine_tuning.jsonl": ("openai-chat", 5),
@@ -45,11 +47,24 @@ def test_real_files_are_detected_from_content(real_data: Path, relative: str) ->
     assert len(examples) == expected_count
 
 
-def test_parts_content_is_read_as_text(real_data: Path) -> None:
-    dataset = open_dataset(real_data / "llamafactory-demo/v1_sft_demo.jsonl")
-    first = next(dataset.examples())
+def test_parts_content_is_read_as_text(real_data: Path, tmp_path: Path) -> None:
+    # LLaMA-Factory v1 rows: the text is read; the shape is one F026 finding per
+    # shape for the file, and the fix writes OpenAI's shape.
+    source = real_data / "llamafactory-demo/v1_sft_demo.jsonl"
+    first = next(open_dataset(source).examples())
     assert first.messages[0].content == "hi"
-    assert first.valid
+    assert {problem.code for problem in first.problems} == {"F026"}
+    assert first.valid  # usable for training as it is (advisor train reads it)
+    run = run_lint([source], LintOptions(select=("F",)))
+    shapes = [f.message for f in run.findings if f.code == "F026"]
+    assert len(shapes) == 2 and all("(500 of 500 examples" in m for m in shapes)
+    assert run.results[0].facts.valid_examples == 500  # the text is still checked
+    fixed = tmp_path / "openai.jsonl"
+    write_fixed(run.results[0], fixed)
+    row = json.loads(fixed.read_text().splitlines()[0])
+    assert row["messages"][0] == {"role": "user", "content": [{"type": "text", "text": "hi"}]}
+    assert row["messages"][1]["weight"] == 1 and "loss_weight" not in row["messages"][1]
+    assert run_lint([fixed], LintOptions(select=("F",))).findings == []
 
 
 def test_sharegpt_tool_turns_become_tool_calls(real_data: Path) -> None:
@@ -216,3 +231,28 @@ def test_a_cut_short_json_line_says_the_object_never_closed(tmp_path: Path) -> N
     assert [p.line for p in problems] == [2]
     assert "ends before the object is complete" in problems[0].message
     assert "column 1" not in problems[0].message
+
+
+ASSISTANT = {"role": "assistant", "content": "A cat."}
+
+
+def test_foreign_image_parts_are_named_with_openai_shape(tmp_path: Path) -> None:
+    # Hugging Face / Qwen and Anthropic image parts: F026 names the shape and
+    # OpenAI's equivalent (no automatic fix: the image must be turned into a URL).
+    path = tmp_path / "vision.jsonl"
+    rows = [
+        [{"type": "image", "image": "cat.png"}, {"type": "text", "text": "What is this?"}],
+        [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "x"}}],
+    ]
+    path.write_text(
+        "".join(
+            json.dumps({"messages": [{"role": "user", "content": parts}, ASSISTANT]}) + "\n"
+            for parts in rows
+        )
+    )
+    run = run_lint([path], LintOptions(select=("F026", "F012")))
+    messages = [(f.code, f.line, f.message) for f in run.findings]
+    assert [(code, line) for code, line, _ in messages] == [("F026", 1), ("F026", 2)]
+    assert "Hugging Face / Qwen image part" in messages[0][2]
+    assert "Anthropic image part" in messages[1][2]
+    assert all('"image_url"' in message for _, _, message in messages)

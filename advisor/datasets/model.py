@@ -35,6 +35,16 @@ class Message:
 
 
 @dataclass(slots=True)
+class Image:
+    """An image part: where it is, its media type (from a data URL or the URL's file
+    extension; None when unknown) and its decoded size in bytes (data URLs only)."""
+
+    where: str
+    media_type: str | None
+    size: int | None
+
+
+@dataclass(slots=True)
 class Problem:
     """A defect a reader found while normalising a record (a finding without severity).
 
@@ -46,6 +56,9 @@ class Problem:
     line: int | None
     message: str
     field: str | None = None
+    # False for a problem that leaves the example usable (another tool's wrapping of
+    # readable text, F026): it is reported, but the example still counts as valid.
+    blocking: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, Rule):
@@ -77,11 +90,13 @@ class Example:
     # (("messages", 2, "content"), "Hello "). Whitespace and convention checks read
     # these, and safe fixes rewrite exactly these paths.
     text_fields: list[tuple[tuple[Any, ...], str]] = field(default_factory=list)
+    # Image parts, for the provider's image limits (T004).
+    images: list[Image] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         """An example is usable for training when its reader found no structural error."""
-        return not self.problems
+        return not any(problem.blocking for problem in self.problems)
 
     def prompt_messages(self) -> list[Message]:
         """Everything before the last assistant turn: what the model is given."""

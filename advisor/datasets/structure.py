@@ -39,6 +39,8 @@ F021 = rule("F021", "invalid-tool-arguments", scope="example")
 F022 = rule("F022", "no-user-message", scope="example")
 F023 = rule("F023", "undefined-function-call", scope="example")
 F024 = rule("F024", "non-standard-json", scope="example")
+F025 = rule("F025", "image-outside-user-turn", scope="example")
+F026 = rule("F026", "foreign-content-part", scope="example", fix="rename")
 
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

@@ -15,9 +15,11 @@ from typing import Any, NamedTuple
 
 from advisor.datasets.formats import SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example
-from advisor.linter.rules import TEXT_CHECKS, content
+from advisor.datasets.structure import F026
+from advisor.linter.rules import TEXT_CHECKS, content, tokens
 from advisor.linter.rules.base import Hit, TextCheck, field_name
 from advisor.linter.rules.duplicates import example_keys
+from advisor.providers.models import ImageLimits
 from advisor.providers.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
@@ -69,6 +71,9 @@ class Context:
     wanted: frozenset[str]
     near: bool = False
     semantic: bool = False
+    # T004: the provider profile's image limits and its name (None: not published).
+    image_limits: ImageLimits | None = None
+    provider: str = ""
     _role_tokens: dict[str, int] = field(default_factory=dict)
     _tools_tokens: dict[int, int] = field(default_factory=dict)
     _text_checks: tuple[TextCheck, ...] | None = None
@@ -166,12 +171,34 @@ def content_hits(
             for name, text in named:
                 check.check(name, text, hits)
         hits = [hit for hit in hits if hit[0] in wanted]
+    if example.images and context.image_limits is not None and tokens.T004.code in wanted:
+        tokens.image_limits(example.images, context.image_limits, context.provider, hits)
     if content.Q006.code in wanted:
         content.whitespace(example, hits, edits)
     content.reply_checks(example, context.empty_markers, wanted, hits)
     if content.Q003.code in wanted:
         content.empty_input_markers(example, context.empty_markers, hits, edits)
     return hits
+
+
+def rename_foreign_parts(example: Example, edits: list[tuple[tuple[Any, ...], str]]) -> None:
+    """F026's safe fix, LLaMA-Factory v1 to OpenAI: text parts' "value" becomes "text";
+    "loss_weight" 0 or 1 on an assistant turn becomes "weight", and on other turns
+    goes (OpenAI never trains on them). Other weights and shapes are left alone."""
+    if not any(problem.code == F026.code for problem in example.problems):
+        return
+    for path, _ in example.text_fields:
+        if path[-1] == "value" and path[0] == "messages":
+            edits.append((path, "rename"))
+    record = example.record
+    turns = record.get("messages") if isinstance(record, dict) else None
+    for index, turn in enumerate(turns if isinstance(turns, list) else []):
+        if isinstance(turn, dict) and "loss_weight" in turn:
+            weight = turn["loss_weight"]
+            if turn.get("role") != "assistant" or (
+                weight in (0, 1) and not isinstance(weight, bool)
+            ):
+                edits.append((("messages", index, "loss_weight"), "rename"))
 
 
 def texts_of(example: Example) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -193,6 +220,8 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     prefix = None
     missing_system = missing_user = False
     convention = None
+    if F026.code in context.wanted:
+        rename_foreign_parts(example, edits)
     if counted and not invalid:
         hits = content_hits(example, context, edits) or ()
         keys = example_keys(example)

@@ -39,9 +39,23 @@ def _apply(record: Any, edits: list[tuple[tuple[Any, ...], str]]) -> Any:
             value = parent[path[-1]]
         except (KeyError, IndexError, TypeError):
             continue
-        if isinstance(value, str):
+        if action == "rename" and isinstance(parent, dict):
+            _to_openai_shape(parent, path[-1])
+        elif isinstance(value, str):
             parent[path[-1]] = value.strip() if action == "strip" else ""
     return record
+
+
+def _to_openai_shape(parent: dict[str, Any], key: Any) -> None:
+    """F026's fix on one key: a LLaMA-Factory text part's "value" becomes "text"; a
+    turn's "loss_weight" becomes OpenAI's "weight" on assistant turns and goes
+    elsewhere (the analysis only asks for 0/1 weights or non-assistant turns)."""
+    if key == "value" and "text" not in parent:
+        parent["text"] = parent.pop("value")
+    elif key == "loss_weight":
+        weight = parent.pop("loss_weight")
+        if parent.get("role") == "assistant" and "weight" not in parent:
+            parent["weight"] = int(weight)
 
 
 def write_fixed(result: FileResult, output: Path | str) -> FixSummary:

@@ -8,6 +8,7 @@ hashes and small integers, so memory grows only with those.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from typing import Any
 from advisor.datasets import Dataset, open_dataset
 from advisor.datasets.formats import PREFERENCE_FORMATS
 from advisor.datasets.model import SFT
-from advisor.datasets.structure import F020
+from advisor.datasets.structure import F020, F026
 from advisor.errors import InputError
 from advisor.linter.analyse import Context, ExampleResult
 from advisor.linter.catalogue import Catalogue, load_catalogue
@@ -154,13 +155,18 @@ class FileLinter:
         return Context(
             encoder=self.encoder,
             tool_overhead=self.model.tool_overhead,
+            # Rows with an error are left out of the content checks, except F026's:
+            # their text reads fine, only its wrapping differs from OpenAI's.
             error_codes=frozenset(
                 code
                 for code, rule in rules.items()
-                if rule.severity == "error" or code in self.role_profile.escalate
+                if (rule.severity == "error" or code in self.role_profile.escalate)
+                and code != F026.code
             ),
             empty_markers=self.empty_markers,
             separators=tuple(self.thresholds.prompt_separators),
+            image_limits=self.role_profile.images,
+            provider=self.model.profile,
             wanted=frozenset(code for code in rules if self.selected(code)),
             # A level runs whenever one of its rules is selected, so the findings of
             # a rule never depend on which other rules are selected; --no-near skips
@@ -237,7 +243,10 @@ class FileLinter:
         line = result.line
         state.examples += 1
         for code, problem_line, message, field_name in result.problems:
-            add_hit(code, problem_line, message, field=field_name)
+            if code == F026.code:  # a file's shape: one finding per shape (see _finish)
+                state.shapes.setdefault(ANY_INDEX.sub("[*]", message), []).append(line)
+            else:
+                add_hit(code, problem_line, message, field=field_name)
         if result.counted:
             tokens = result.tokens
             state.tokens.append(tokens)
@@ -249,6 +258,8 @@ class FileLinter:
                 state.over_limit += 1
                 message = over_limit_message(tokens, limit, self.encoder.name, self.model.name)
                 self.sink.add(T001, line, message)
+        for path, action in result.edits:  # F026's rename applies to invalid rows too
+            self.fix_plan.edit(result.ordinal, path, action)
         if result.invalid:
             state.invalid += 1
             return
@@ -260,8 +271,6 @@ class FileLinter:
                 state.whitespace.setdefault(field_name, []).append(line)
             else:
                 add_hit(code, line, message, field=field_name)
-        for path, action in result.edits:
-            self.fix_plan.edit(result.ordinal, path, action)
         label = result.label
         if label is not None:
             state.labels[label] += 1
@@ -298,6 +307,13 @@ class FileLinter:
     # ------------------------------------------------------------------ dataset level
 
     def _finish(self, dataset: Dataset, state: _State) -> None:
+        for message, lines in state.shapes.items():
+            rows = sorted(set(lines))
+            more = ""
+            if len(rows) > 1:
+                shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+                more = f" ({len(rows):,} of {state.examples:,} examples: lines {shown})"
+            self.sink.add(F026, rows[0], message + more)
         if state.whitespace:
             report_whitespace(self.sink, state.whitespace, state.valid)
         unique = state.valid - state.exact.exact
@@ -391,6 +407,9 @@ class FileLinter:
         )
 
 
+ANY_INDEX = re.compile(r"\[\d+\]")
+
+
 @dataclass
 class _State:
     examples: int = 0
@@ -399,6 +418,8 @@ class _State:
     unique: int = 0
     # Exact duplicates, conflicts and leaks; near/semantic conflicts and leaks add to it.
     exact: ExactCounts = field(default_factory=ExactCounts)
+    # F026: the lines of each foreign shape, by message (one finding per shape).
+    shapes: dict[str, list[int]] = field(default_factory=dict)
     # Q006: the lines with surrounding whitespace, by field (one finding per field).
     whitespace: dict[str, list[int]] = field(default_factory=dict)
     missing_system: int = 0

@@ -56,8 +56,20 @@ class CostModel(BaseModel):
     read: str = Field(min_length=1)
 
 
+class ImageLimits(BaseModel):
+    """What a provider accepts as images in training data (T004)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_per_example: int = Field(gt=0)
+    media_types: list[str] = Field(min_length=1)
+    max_bytes: int = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 class RoleProfile(BaseModel):
-    """Conversation rules a provider enforces (which rule codes become errors)."""
+    """Conversation rules a provider enforces (which rule codes become errors), and
+    its image limits where it publishes them."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -65,6 +77,7 @@ class RoleProfile(BaseModel):
     roles: list[str]
     escalate: list[str] = Field(default_factory=list)
     source: str = Field(min_length=1)
+    images: ImageLimits | None = None
 
 
 class ProviderDefaults(BaseModel):

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from advisor.datasets.formats.fields import content_text, has_text, text_paths
+from advisor.datasets.formats.parts import inspect_parts
 from advisor.datasets.model import Example, Message, Problem
-from advisor.datasets.structure import F005, F006, F007, F012, F017, F021, unknown_keys
+from advisor.datasets.structure import F005, F006, F007, F012, F017, F021, F026, unknown_keys
 
 CHAT_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
@@ -105,10 +106,13 @@ def normalise_chat_messages(
         else:
             text, well_formed = content_text(content)
             text_fields.extend(text_paths(content, (*base, index, "content")))
+            if isinstance(content, list):
+                inspect_parts(content, f"{key}[{index}]", role, line, example)
             if "content" not in raw and tool_calls is None:
                 where = f"{key}[{index}]"
                 problems.append(Problem(F007, line, f"{where} has no `content`.", where))
-        present = has_text(text)
+        # An image-only user turn is not empty.
+        present = has_text(text) or (isinstance(content, list) and _has_media(content))
         if not well_formed:
             where = f"{key}[{index}]"
             problems.append(
@@ -124,6 +128,19 @@ def normalise_chat_messages(
             where = f"{key}[{index}]"
             problems.append(
                 Problem(F012, line, f"{where} ({role}) has empty content.", f"{where}.content")
+            )
+        if "loss_weight" in raw:
+            where = f"{key}[{index}]"
+            problems.append(
+                Problem(
+                    F026,
+                    line,
+                    f"{where} has LLaMA-Factory's `loss_weight`; OpenAI-style data marks a "
+                    "turn to skip with `weight`: 0 or 1, on assistant turns only (the fix "
+                    "converts 0 and 1).",
+                    f"{where}.loss_weight",
+                    blocking=False,
+                )
             )
         weight = raw.get("weight")
         if weight is not None and (isinstance(weight, bool) or weight not in (0, 1)):
@@ -255,3 +272,7 @@ def _sharegpt_call(value: str, line: int, where: str, problems: list[Problem]) -
             "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
         },
     }
+
+
+def _has_media(parts: list[Any]) -> bool:
+    return any(isinstance(p, dict) and p.get("type", "text") != "text" for p in parts)
