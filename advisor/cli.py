@@ -148,6 +148,21 @@ def cli() -> None:
     help="Write a copy with the safe fixes applied to this file; the input is never changed.",
 )
 @click.option(
+    "--fix-eval",
+    "fix_eval_output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --eval: write a copy of the evaluation file without the examples that "
+    "leak from training (D003), with its other safe fixes; the input is never changed.",
+)
+@click.option(
+    "--drop-leaks-from",
+    type=click.Choice(["eval", "train"]),
+    default="eval",
+    show_default=True,
+    help="Where fixed copies lose the leaked pairs: the evaluation copy (--fix-eval) "
+    "or the training copy (--fix), whose matching examples are dropped instead.",
+)
+@click.option(
     "--input-format",
     help="Force the data format instead of detecting it (see `advisor lint --help`).",
     type=click.Choice(FORMAT_NAMES),
@@ -194,6 +209,8 @@ def lint(
     ignore: tuple[str, ...],
     fail_on: str | None,
     fix_output: Path | None,
+    fix_eval_output: Path | None,
+    drop_leaks_from: str,
     input_format: str | None,
     text_column: str | None,
     label_column: str | None,
@@ -218,13 +235,14 @@ def lint(
       advisor lint data.csv --model gpt-4o-mini --format json
       advisor lint data.jsonl --select F,T --ignore Q004 --fail-on warning
       advisor lint data.jsonl --fix cleaned.jsonl
+      advisor lint train.jsonl --eval valid.jsonl --fix-eval valid.noleaks.jsonl
       advisor lint train.jsonl --eval valid.jsonl --semantic
       advisor lint data/ --include '*.jsonl' -v
     """
     from advisor.api import lint_options, run_lint
     from advisor.config import AdvisorConfig, load_config
     from advisor.fsutil import refuse_to_overwrite
-    from advisor.linter.fixes import write_fixed
+    from advisor.linter.fixes import move_leak_fixes_to_training, write_fixed
     from advisor.linter.inputs import find_inputs
     from advisor.linter.output import render
 
@@ -250,8 +268,15 @@ def lint(
     level = fail_on or config.fail_on or "error"
     if fix_output is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
         raise click.UsageError("--fix takes exactly one input file.")
+    if fix_eval_output is not None and eval_path is None:
+        raise click.UsageError("--fix-eval writes a copy of the --eval file: give --eval.")
+    if drop_leaks_from == "train" and (fix_output is None or eval_path is None):
+        raise click.UsageError(
+            "--drop-leaks-from train drops leaked examples from the --fix copy of the "
+            "training file: give --eval and --fix."
+        )
     refuse_to_overwrite(
-        [("-o", output), ("--fix", fix_output)],
+        [("-o", output), ("--fix", fix_output), ("--fix-eval", fix_eval_output)],
         [("input", path) for path in find_inputs(paths, include).files] + [("--eval", eval_path)],
     )
     run = run_lint(paths, options, eval_path=eval_path)
@@ -271,16 +296,24 @@ def lint(
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
+    if drop_leaks_from == "train":
+        move_leak_fixes_to_training(run)
     if fix_output is not None:
-        summary = write_fixed(run.results[0], fix_output)
-        message = (
-            f"Wrote {summary.output}: dropped {summary.dropped} duplicate(s), edited "
-            f"{summary.edited} example(s)"
-        )
-        if summary.kept_unparsed:
-            message += f"; {summary.kept_unparsed} unparseable line(s) copied unchanged"
-        click.echo(message + ".", err=True)
+        dropped = "duplicate(s)" if drop_leaks_from == "eval" else "duplicate(s) or leak source(s)"
+        _report_fixed(write_fixed(run.results[0], fix_output), dropped)
+    if fix_eval_output is not None and run.eval_result is not None:
+        _report_fixed(write_fixed(run.eval_result, fix_eval_output), "leaked or duplicate row(s)")
     sys.exit(EXIT_FINDINGS if run.worst_at_or_above(level) else EXIT_CLEAN)
+
+
+def _report_fixed(summary: Any, dropped: str) -> None:
+    message = (
+        f"Wrote {summary.output}: dropped {summary.dropped} {dropped}, edited "
+        f"{summary.edited} example(s)"
+    )
+    if summary.kept_unparsed:
+        message += f"; {summary.kept_unparsed} unparseable line(s) copied unchanged"
+    click.echo(message + ".", err=True)
 
 
 @cli.command()

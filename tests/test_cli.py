@@ -246,3 +246,52 @@ def test_stale_rule_table_is_detected() -> None:
     stale = f"intro\n{README_START}\n| F001 | invalid-json | error |  | old words |\n{README_END}\n"
     fresh = with_rule_table(stale, load_catalogue())
     assert fresh != stale and "| P004 | card-number |" in fresh and fresh.startswith("intro\n")
+
+
+LEAK_TRAIN = "".join(
+    json.dumps({"prompt": f"What is item {i}?", "completion": f"Item {i} is a tool."}) + "\n"
+    for i in range(12)
+)
+LEAK_EVAL = (
+    json.dumps({"prompt": "What is item 3?", "completion": "A tool."})
+    + "\n"
+    + json.dumps({"prompt": "What is item 99?", "completion": "Unknown."})
+    + "\n"
+)
+
+
+def test_fix_eval_writes_a_leak_free_evaluation_copy(tmp_path: Path) -> None:
+    train, held = tmp_path / "train.jsonl", tmp_path / "valid.jsonl"
+    train.write_text(LEAK_TRAIN)
+    held.write_text(LEAK_EVAL)
+    clean = tmp_path / "valid.noleaks.jsonl"
+    result = invoke("lint", str(train), "--eval", str(held), "--fix-eval", str(clean))
+    assert result.returncode == 1  # the leak is still an error in the inputs
+    assert clean.read_text() == LEAK_EVAL.splitlines(keepends=True)[1]
+    assert held.read_text() == LEAK_EVAL  # the input is untouched
+    assert invoke("lint", str(train), "--eval", str(clean)).returncode == 0
+
+
+def test_drop_leaks_from_train_drops_the_training_match(tmp_path: Path) -> None:
+    train, held = tmp_path / "train.jsonl", tmp_path / "valid.jsonl"
+    train.write_text(LEAK_TRAIN)
+    held.write_text(LEAK_EVAL)
+    fixed = tmp_path / "train.fixed.jsonl"
+    result = invoke(
+        "lint", str(train), "--eval", str(held), "--drop-leaks-from", "train", "--fix", str(fixed)
+    )
+    assert "leak source" in result.stderr
+    rows = LEAK_TRAIN.splitlines(keepends=True)
+    assert fixed.read_text() == "".join(rows[:3] + rows[4:])
+    assert invoke("lint", str(fixed), "--eval", str(held)).returncode == 0
+
+
+def test_leak_fix_options_need_their_files(tmp_path: Path) -> None:
+    train = tmp_path / "train.jsonl"
+    train.write_text(LEAK_TRAIN)
+    missing_eval = invoke("lint", str(train), "--fix-eval", str(tmp_path / "x.jsonl"))
+    assert missing_eval.returncode == 2 and "give --eval" in missing_eval.stderr
+    no_fix = invoke("lint", str(train), "--eval", str(train), "--drop-leaks-from", "train")
+    assert no_fix.returncode == 2 and "give --eval and --fix" in no_fix.stderr
+    same = invoke("lint", str(train), "--eval", str(train), "--fix-eval", str(train))
+    assert same.returncode == 2 and "Traceback" not in same.stderr

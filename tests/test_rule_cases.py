@@ -4,7 +4,8 @@
 A case: ``code``, ``expect`` ("fail": at least one finding of that code, on
 ``line`` when given; "pass": none), ``data`` (the file's content) or
 ``template`` + ``count`` (generated rows with {i}, {label}, {long}), and
-optionally ``suffix``, ``eval`` (an evaluation file), ``select`` (default: the
+optionally ``suffix``, ``eval`` (an evaluation file; ``fixes = "eval"`` when the
+fix writes the evaluation copy), ``select`` (default: the
 code), ``options``
 (LintOptions fields), ``severity``, ``encoding``, ``bytes_at_line``. A failing
 case of a rule with a safe fix also gives ``fixed``: what ``--fix`` writes, after
@@ -95,9 +96,15 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     if rule.fixable:
         assert "fixed" in case, f"{case['code']} has a safe fix: give the fixed output"
         fixed_file = tmp_path / f"fixed{case.get('suffix', '.jsonl')}"
-        write_fixed(run.results[0], fixed_file)
-        assert fixed_file.read_text(encoding="utf-8") == case["fixed"].lstrip("\n")
-        again = run_lint([fixed_file], options, eval_path=eval_file)
+        if case.get("fixes") == "eval":  # D003: --fix-eval writes the evaluation copy
+            assert run.eval_result is not None
+            write_fixed(run.eval_result, fixed_file)
+            assert fixed_file.read_text(encoding="utf-8") == case["fixed"].lstrip("\n")
+            again = run_lint([data_file], options, eval_path=fixed_file)
+        else:
+            write_fixed(run.results[0], fixed_file)
+            assert fixed_file.read_text(encoding="utf-8") == case["fixed"].lstrip("\n")
+            again = run_lint([fixed_file], options, eval_path=eval_file)
         assert [f for f in again.findings if f.code == case["code"]] == []
     else:
         assert "fixed" not in case, f"{case['code']} has no fix"

@@ -112,3 +112,23 @@ def test_wilson_interval_is_honest_at_the_extremes() -> None:
     low, high = textmetrics.wilson_interval(50, 100)
     assert abs(low - 0.4038) < 1e-3 and abs(high - 0.5962) < 1e-3
     assert "too few" in textmetrics.too_small_note(18) and textmetrics.too_small_note(2000) == ""
+
+
+def test_gate_gives_the_leak_fix_command() -> None:
+    from types import SimpleNamespace
+
+    from advisor.train.runner import gate
+
+    recommendation = SimpleNamespace(primary="fine_tune", trace=[], measured=[])
+    advice = SimpleNamespace(
+        recommendation=recommendation,
+        rules=[],
+        dataset=Path("data/train set.jsonl"),
+        eval_path=Path("data/valid.jsonl"),
+    )
+    [errors, leaks] = gate(advice, ["D003"])
+    assert "D003" in errors
+    assert (
+        "`advisor lint 'data/train set.jsonl' --eval data/valid.jsonl "
+        "--fix-eval data/valid.noleaks.jsonl`" in leaks
+    )

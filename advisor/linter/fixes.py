@@ -2,7 +2,9 @@
 
 Safe means the meaning of every kept example is unchanged: exact duplicates are
 dropped (the first occurrence stays), surrounding whitespace is stripped, and
-"no input" markers become empty strings. The input file is never touched, the
+"no input" markers become empty strings, LLaMA-Factory parts take OpenAI's shape,
+and (``--fix-eval``) evaluation examples that leak from training are dropped. The
+input file is never touched, the
 output is written atomically, and JSON Lines rows that cannot be parsed are
 carried over verbatim so nothing is lost.
 """
@@ -19,7 +21,8 @@ from typing import Any
 from advisor.datasets import raw
 from advisor.errors import UsageError
 from advisor.fsutil import same_file, write_atomic
-from advisor.linter.runner import FileResult
+from advisor.linter.rules.duplicates import D003
+from advisor.linter.runner import FileResult, LintRun
 
 
 @dataclass
@@ -137,3 +140,39 @@ def _table_text(rows: list[dict[str, Any]], delimiter: str) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def move_leak_fixes_to_training(run: LintRun) -> int:
+    """``--drop-leaks-from train``: the training copy loses the training examples that
+    evaluation examples leak from (D003's ``duplicate_of``), and the evaluation copy
+    keeps its leaked rows. Returns how many training examples that drops."""
+    from advisor.datasets import open_dataset
+
+    assert run.eval_result is not None
+    train = run.results[0]
+    leaked_lines = {
+        f.duplicate_of["line"]
+        for f in run.eval_result.findings
+        if f.code == D003.code and f.duplicate_of is not None
+    }
+    ordinals: dict[int, set[int]] = {}
+    for example in open_dataset(train.dataset.path).examples():
+        ordinals.setdefault(example.line, set()).add(example.ordinal)
+    for line in sorted(leaked_lines):
+        found = ordinals.get(line, set())
+        if len(found) > 1:
+            raise UsageError(
+                f"{train.dataset.path}: line {line} holds several records, so the leaked one "
+                "cannot be told apart; use --drop-leaks-from eval, or one record per line."
+            )
+        train.fix_plan.drop.update(found)
+    leaked_eval = {
+        f.line for f in run.eval_result.findings if f.code == D003.code and f.line is not None
+    }
+    run.eval_result.fix_plan.drop -= {
+        ordinal
+        for example in open_dataset(run.eval_result.dataset.path).examples()
+        if example.line in leaked_eval
+        for ordinal in (example.ordinal,)
+    }
+    return len(leaked_lines)

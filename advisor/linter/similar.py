@@ -401,7 +401,7 @@ def _report_leaks(
         leaked_lines.add(line)
         count += 1
         train_line = reference.index.lines[train_index]
-        sink.add(
+        finding = sink.add(
             D003,
             line,
             f"This evaluation example's input is a {kind} duplicate of "
@@ -411,4 +411,6 @@ def _report_leaks(
             similarity=round(similarity, 4),
             kind="leak",
         )
+        if finding is not None and compared.fixable[eval_index]:
+            sink.drop(compared.ordinals[eval_index])  # written only by --fix-eval
     return count

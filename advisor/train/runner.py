@@ -22,6 +22,7 @@ from advisor.api import advise, with_paths
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import file_sha256, write_atomic, write_folder_atomic
+from advisor.linter.rules.duplicates import D003
 from advisor.linter.runner import LintOptions
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
@@ -69,6 +70,18 @@ class TrainOptions:
 RESUME_KEYS = ("backend", "dataset", "dataset_sha256", "eval", "seed", "epochs", "settings")
 
 
+def leak_fix_step(dataset: Path, eval_path: Path) -> str:
+    """D003's exact fix command: a leak-free copy of the evaluation file, beside it."""
+    clean = eval_path.with_name(f"{eval_path.stem}.noleaks{eval_path.suffix}")
+    train, held, out = (shlex.quote(str(p)) for p in (dataset, eval_path, clean))
+    return (
+        f"evaluation examples leak from training (D003): `advisor lint {train} --eval {held} "
+        f"--fix-eval {out}` writes the evaluation file without them; then train with "
+        f"--eval {out} (or add --drop-leaks-from train --fix NEW_TRAIN_FILE to drop the "
+        "training side instead)"
+    )
+
+
 def gate(advice: Any, lint_errors: list[str]) -> list[str]:
     """Reasons not to train (empty when the case qualifies), most actionable first:
     lint errors to fix, then each rule that rules fine-tuning out with what to do
@@ -82,6 +95,8 @@ def gate(advice: Any, lint_errors: list[str]) -> list[str]:
             f"the dataset has lint errors ({codes}): fix them first "
             f"(`advisor lint {shlex.quote(str(advice.dataset))}` lists each with its line)"
         )
+        if D003.code in lint_errors and advice.eval_path is not None:
+            reasons.append(leak_fix_step(Path(advice.dataset), Path(advice.eval_path)))
     steps = {rule.id: rule.next_step for rule in advice.rules}
     blocking = [entry for entry in recommendation.trace if set(entry.gate) & set(QUALIFYING)]
     for entry in blocking:

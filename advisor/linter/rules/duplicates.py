@@ -19,7 +19,7 @@ from advisor.rulebook import rule
 
 D001 = rule("D001", "exact-duplicate", scope="file", fix="drop")
 D002 = rule("D002", "conflicting-outputs", scope="file")
-D003 = rule("D003", "train-eval-leak", scope="file")
+D003 = rule("D003", "train-eval-leak", scope="file", fix="drop")
 D004 = rule("D004", "near-duplicate", scope="file", fix="drop")
 D005 = rule("D005", "semantic-duplicate", scope="file", fix="drop")
 
@@ -169,7 +169,7 @@ def check_exact(
         if leaked is not None:
             counts.leaked += 1
             counts.leaked_lines.add(line)
-            sink.add(
+            finding = sink.add(
                 D003,
                 line,
                 f"This evaluation example's input is also in {reference.file} "
@@ -178,4 +178,6 @@ def check_exact(
                 similarity=1.0,
                 kind="leak",
             )
+            if finding is not None and not self_instruct:
+                sink.drop(ordinal)  # written only by --fix-eval
     return unique
