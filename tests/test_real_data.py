@@ -137,20 +137,35 @@ def test_placeholder_addresses_are_not_personal_data(real_data: Path) -> None:
 
 def test_a_similar_input_with_another_label_is_not_a_leak(tmp_path: Path) -> None:
     # Real banking77 rows: test:7 vs train:1088 differ in label, so the training row
-    # cannot hand the evaluation its answer; the card_linking pair shares its label.
+    # cannot hand the evaluation its answer; the exchange-rate pair (test:126 vs
+    # train:445) shares its label and is a leak.
     train = tmp_path / "train.csv"
     train.write_text(
         "text,category\nHow will I get my card?,card_delivery_estimate\n"
-        "How do I link the new card?,card_linking\n"
+        "This exchange rate on my purchase is wrong.,card_payment_wrong_exchange_rate\n"
     )
     test = tmp_path / "test.csv"
     test.write_text(
         "text,category\nWhen will I get my card?,card_arrival\n"
-        "Where do I link the new card?,card_linking\n"
+        "The exchange rate on my purchase is wrong.,card_payment_wrong_exchange_rate\n"
     )
     run = run_lint([train], LintOptions(select=("D003",)), eval_path=test)
     leaks = [(f.line, f.duplicate_of["line"]) for f in run.findings if f.code == "D003"]
     assert leaks == [(3, 3)]
+
+
+def test_a_different_question_is_not_a_near_leak(real_data: Path) -> None:
+    # wwdc25 valid:59 "Where was latest super-bowl played?" is not train:1741 "When
+    # was latest super-bowl played?"; valid:101 only drops a hyphen and is a leak.
+    mlx = real_data / "mlx-examples"
+    run = run_lint(
+        [mlx / "wwdc25__train.jsonl"],
+        LintOptions(select=("D003",)),
+        eval_path=mlx / "wwdc25__valid.jsonl",
+    )
+    leaks = {(f.line, f.duplicate_of["line"]) for f in run.findings}
+    assert not any(line == 59 for line, _ in leaks)
+    assert (101, 1252) in leaks
 
 
 def test_short_texts_that_swap_a_content_word_are_not_near_duplicates(real_data: Path) -> None:

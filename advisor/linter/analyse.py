@@ -50,9 +50,9 @@ class ExampleResult(NamedTuple):
     convention: tuple[int, bool, str] | None
     missing_system: bool
     missing_user: bool
-    # Near duplicates: (input ids, output ids, input guard, output guard) from
-    # analyse; the batch layer replaces the ids with MinHash signatures as bytes.
-    near: tuple[Any, Any, Any, Any] | None = None
+    # Near duplicates: (input ids, output ids, input guard) from analyse; the batch
+    # layer replaces the ids with MinHash signatures as bytes.
+    near: tuple[Any, Any, Any] | None = None
     # Semantic duplicates: (input text, output text).
     texts: tuple[str, str] | None = None
     # Q013: hashes of the first user turn's leading characters, and its start.
@@ -242,7 +242,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         if keys is not None and (context.semantic or keep):
             texts = comparison_texts(example)
         if keep and texts is not None:
-            near = (prompt_ids, output_ids, *map(lexical_guard.fingerprint, texts))
+            near = (prompt_ids, output_ids, lexical_guard.fingerprint(texts[0]))
         if not context.semantic:
             texts = None
     return ExampleResult(

@@ -57,8 +57,8 @@ def finish_batch(results: list[ExampleResult]) -> list[ExampleResult]:
         prompts = minhash.signatures([results[k].near[0] for k in positions])  # type: ignore[index]
         outputs = minhash.signatures([results[k].near[1] for k in positions])  # type: ignore[index]
         for row, k in enumerate(positions):
-            _, _, input_guard, output_guard = results[k].near  # type: ignore[misc]
-            signed = (prompts[row].tobytes(), outputs[row].tobytes(), input_guard, output_guard)
+            guard = results[k].near[2]  # type: ignore[index]
+            signed = (prompts[row].tobytes(), outputs[row].tobytes(), guard)
             results[k] = results[k]._replace(near=signed)
     return results
 

@@ -19,7 +19,7 @@ from advisor.linter.rules.duplicates import D002, D003, D004, D005
 from advisor.rulebook import Rule
 from advisor.similarity import dedup, lexical_guard, minhash
 
-Guard = tuple[int, int]
+Guard = tuple[int, int, int, int]
 
 _ADVERB = {"near": "nearly", "semantic": "semantically"}
 
@@ -35,8 +35,7 @@ class Compared:
     fixable: list[bool] = field(default_factory=list)
     input_signatures: list[bytes] = field(default_factory=list)
     output_signatures: list[bytes] = field(default_factory=list)
-    input_guards: list[tuple[int, int]] = field(default_factory=list)
-    output_guards: list[tuple[int, int]] = field(default_factory=list)
+    input_guards: list[Guard] = field(default_factory=list)
     input_texts: list[str] = field(default_factory=list)
     output_texts: list[str] = field(default_factory=list)
 
@@ -47,7 +46,7 @@ class Compared:
         label: str | None,
         input_key: int,
         self_instruct: bool,
-        near: tuple[bytes, bytes, Guard, Guard] | None,
+        near: tuple[bytes, bytes, Guard] | None,
         texts: tuple[str, str] | None,
     ) -> None:
         self.lines.append(line)
@@ -59,7 +58,6 @@ class Compared:
             self.input_signatures.append(near[0])
             self.output_signatures.append(near[1])
             self.input_guards.append(near[2])
-            self.output_guards.append(near[3])
         if texts is not None:
             self.input_texts.append(texts[0])
             self.output_texts.append(texts[1])
@@ -152,8 +150,7 @@ def find_similar(
     input_guards = lexical_guard.as_array(compared.input_guards)
     if settings.near and len(compared.input_signatures):
         outputs = compared.signature_matrix(compared.output_signatures)
-        guards = (input_guards, lexical_guard.as_array(compared.output_guards))
-        sides = dedup.minhash_sides(input_signatures, outputs, compared.labels, guards)
+        sides = dedup.minhash_sides(input_signatures, outputs, compared.labels, input_guards)
         candidates = dedup.near_candidates(input_signatures, thresholds.near_bands)
         duplicates, conflicts = dedup.split_pairs(candidates, sides, thresholds.near_jaccard)
         result.near = _report_duplicates(sink, compared, duplicates, sides, D004, "near", flagged)

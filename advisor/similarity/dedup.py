@@ -172,27 +172,24 @@ def first_per_member(pairs: Iterable[Pair]) -> Iterator[Pair]:
 # --------------------------------------------------------------------------- MinHash
 
 
-Guards = tuple[np.ndarray, np.ndarray]
-
-
 def minhash_sides(
     inputs: np.ndarray,
     outputs: np.ndarray,
     labels: list[str | None],
-    guards: Guards | None = None,
+    guards: np.ndarray | None = None,
 ) -> Sides:
-    """MinHash similarity of each side; where ``guards`` (one ``lexical_guard``
-    fingerprint per example and side) differ, the side's similarity is 0."""
+    """MinHash similarity of each side; where the input ``guards`` (``lexical_guard``
+    fingerprints) say a content word was substituted, the input similarity is 0.
+    Outputs are not guarded: two answers to the same question that differ in a word
+    ("summary" / "information") are the near copies D004 is for."""
     empty_output = (outputs == 0xFFFFFFFF).all(axis=1)
 
     def input_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         similar = (inputs[left] == inputs[right]).mean(axis=1, dtype=np.float32)
-        return similar if guards is None else similar * agree(guards[0][left], guards[0][right])
+        return similar if guards is None else similar * agree(guards[left], guards[right])
 
     def output_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         similar = (outputs[left] == outputs[right]).mean(axis=1, dtype=np.float32)
-        if guards is not None:
-            similar = similar * agree(guards[1][left], guards[1][right])
         # Nothing to compare (raw text): the inputs decide.
         return np.where(empty_output[left] & empty_output[right], 1.0, similar)
 

@@ -7,21 +7,27 @@ keeps the Jaccard similarity above 0.7, and so does a product name that differs
 by a number ("Surface Laptop 3" vs "Surface Laptop 4"). Both are different
 examples a user would not drop.
 
-The guard compares the content words (lower-cased, function words and
-interjections removed; numbers count as content) of short texts, at most
-``SHORT_WORDS`` words: a pair is vetoed when *each* text has a content word the
-other lacks, a substitution ("ready" vs "parked", "3" vs "4", "stopped" vs
-"refunded"). Adding or dropping words is not vetoed ("Where do I order a
-virtual card?" vs "… from?", "What graphics card…" vs "What type of graphics
-card…"): that is what a near duplicate is. Longer texts are never vetoed: there
-a changed word or number is what near duplicates are (sms-spam's spam
-templates differ only in the phone number).
+The guard compares the content words (lower-cased, function words, interjections
+and request verbs such as "find" or "tell" removed; numbers of up to six digits
+count as content) of the last ``TAIL_WORDS`` words of each text: a pair is vetoed
+when *each* text has a content word the other lacks there, a substitution
+("ready" vs "parked", "3" vs "4", "stopped" vs "refunded"). Adding or dropping
+words is not vetoed ("Where do I order a virtual card?" vs "… from?", "What
+graphics card…" vs "What type of graphics card…"): that is what a near duplicate
+is. The end of a text is where rows that share a long preamble differ: a
+toolformer instruction is a long tool description then the question ("the
+derivative of x^3 + 2x^2 - 5x + 7" vs "… + 4x^2 - 6x + 4"), a WikiSQL row a long
+table schema then the question and its SQL. Longer numbers (phone numbers, ids)
+do not count: sms-spam's spam templates that differ only in the number to call
+are still near copies.
 
-Each text's content words are kept as a 128-bit set (two uint64 words, one bit
-per word by CRC-32, stable across the lint's worker processes); a long text is
-all ones, which no pair can veto. A substituted word that lands on a bit the
-other text already has slips through (about 5% for 6 content words), which errs
-toward reporting, as before the guard.
+A word only counts as substituted when the other text's last ``WIDE_WORDS``
+words lack it too, so that text appended to one row (a signature, "150ppm")
+does not turn the words it pushed out of the tail into a veto. Each set is kept
+as 128 bits (two uint64 words, one bit per word by CRC-32, stable across the
+lint's worker processes). A substituted word that lands
+on a bit the other text already has slips through (about 5% for 6 content
+words), which errs toward reporting, as before the guard.
 """
 
 from __future__ import annotations
@@ -31,51 +37,73 @@ from zlib import crc32
 
 import numpy as np
 
-SHORT_WORDS = 12
+TAIL_WORDS = 12
+WIDE_WORDS = 36
+_WIDE_CHARACTERS = WIDE_WORDS * 16
 _LOW = (1 << 64) - 1
-# The fingerprint of every long text: a superset of everything, never vetoed.
-LONG = (_LOW, _LOW)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*", re.UNICODE)
 # English function words: adding or dropping one does not change what a short
-# question asks. Contractions are listed whole ("don't" is one word here).
+# question asks. Contractions are listed whole ("don't" is one word here). Question
+# words are content: "Where was the game played?" and "When was the game played?"
+# ask different things (wwdc25 valid vs train), and an evaluation leak is an error.
 FUNCTION_WORDS = frozenset(
     """
     a an the and or but if then so than as of at by for from in into on onto to up
     down out off over under with about again also just very too only still yet
     i me my mine myself we us our ours you your yours yourself he him his she her
     hers it its itself they them their theirs this that these those there here
-    what which who whom whose when where why how whether
+    whether
     am is are was were be been being do does did doing done have has had having
     can could may might must shall should will would 'll 're 've 'd 's
     i'm i've i'd i'll you're you've we're they're it's that's there's what's
     don't doesn't didn't can't cannot won't wouldn't isn't aren't wasn't weren't
     not no please hi hello hey thanks thank some any all
     ok okay oh mm hmm yes yeah yep well
+    find calculate compute get give show tell provide fetch retrieve
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 
-def fingerprint(text: str) -> tuple[int, int]:
-    """The content-word set of ``text`` as two 64-bit masks (all ones when long)."""
-    if len(text) > SHORT_WORDS * 16:  # cheap test first: most texts are long
-        return LONG
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
-    if len(words) > SHORT_WORDS:
-        return LONG
-    mask = 0
-    for word in words:
-        if word not in FUNCTION_WORDS:
-            mask |= 1 << (crc32(word.encode()) & 127)
-    return mask & _LOW, mask >> 64
+def fingerprint(text: str) -> tuple[int, int, int, int]:
+    """The content words of the last ``TAIL_WORDS`` words of ``text`` and of the last
+    ``WIDE_WORDS``, each a set in two 64-bit masks: (tail low, tail high, wide low,
+    wide high)."""
+    piece = text[-_WIDE_CHARACTERS:].lower().replace("\u2019", "'")
+    words = _WORD.findall(piece)
+    if len(text) > _WIDE_CHARACTERS:
+        words = words[1:]  # the first may be cut
+    words = [
+        word
+        for word in words[-WIDE_WORDS:]
+        if word not in FUNCTION_WORDS and not (word[0].isdigit() and len(word) > 6)
+    ]
+    tail = wide = 0
+    for position, word in enumerate(reversed(words)):
+        bit = 1 << (crc32(_stem(word).encode()) & 127)
+        wide |= bit
+        if position < TAIL_WORDS:
+            tail |= bit
+    return tail & _LOW, tail >> 64, wide & _LOW, wide >> 64
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, so that inflections are not substitutions
+    ("broadcast" / "broadcasted", "card" / "cards")."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 def agree(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Row-wise over ``(n, 2)`` uint64 masks: may these pairs be near duplicates?
-    False only where each text has a content word the other lacks."""
-    left_only = (left & ~right).any(axis=1)
-    right_only = (right & ~left).any(axis=1)
+    """Row-wise over ``(n, 4)`` uint64 fingerprints: may these pairs be near
+    duplicates? False only where each text's tail has a content word that the
+    other's wider end lacks (the wider end absorbs words that moved: text appended
+    to one row shifts its tail)."""
+    left_only = (left[:, :2] & ~right[:, 2:]).any(axis=1)
+    right_only = (right[:, :2] & ~left[:, 2:]).any(axis=1)
     return ~(left_only & right_only)
 
 
-def as_array(fingerprints: list[tuple[int, int]]) -> np.ndarray:
-    return np.array(fingerprints, dtype=np.uint64).reshape(-1, 2)
+def as_array(fingerprints: list[tuple[int, int, int, int]]) -> np.ndarray:
+    return np.array(fingerprints, dtype=np.uint64).reshape(-1, 4)

@@ -28,7 +28,8 @@ Q011 = rule("Q011", "shouting-output", scope="example")
 Q012 = rule("Q012", "same-output-everywhere", scope="file")
 Q013 = rule("Q013", "repeated-prompt-prefix", scope="file")
 
-PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
+# Not ``${{ … }}``: that is a GitHub Actions expression quoted in the text, not a slot.
+PLACEHOLDER = re.compile(r"(?<!\$)\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
 CODE_FENCE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
 REFUSAL = re.compile(
     r"\bas an ai(?: language)? model\b|\bas a large language model\b|\bas an ai developed by\b"
@@ -180,6 +181,11 @@ def reply_checks(
             lowered = head.lower()
             if any(hint in lowered for hint in REFUSAL_HINTS):
                 match = REFUSAL.search(head)
+                # With tools on offer, "I'm sorry, but I can't book flights" teaches the
+                # model where its functions end (glaive function-calling data); only the
+                # "as an AI model" identity boilerplate is reported there.
+                if match and example.tools and not match.group(0).lower().startswith("as a"):
+                    continue
                 if match:
                     note = f"An assistant reply is refusal boilerplate ({match.group(0)!r})."
                     hits.append((Q004.code, note, None))

@@ -119,6 +119,27 @@ def secrets_in(field: str, text: str, hits: list[Hit]) -> None:
 # Domains that can never belong to a person: RFC 2606 and RFC 6761 reserve them for
 # documentation and tests, so an address there is an illustration, not personal data.
 RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+# Generic words used as the domain of a made-up address in instructions and tool
+# demos ("alice@email.com", "boss@company.com"): 18 of 26 addresses across the real
+# files in ../shared/data were these. (mail.com, a real provider, is not listed.)
+GENERIC_DOMAINS = frozenset(
+    f"{word}.com"
+    for word in (
+        "email",
+        "company",
+        "domain",
+        "website",
+        "mycompany",
+        "companyname",
+        "business",
+        "acme",
+        "sample",
+        "test",
+        "fake",
+        "somewhere",
+        "organization",
+    )
+)
 RESERVED_TLDS = (".example", ".test", ".invalid", ".localhost")
 
 
@@ -126,7 +147,7 @@ def is_placeholder_address(address: str) -> bool:
     """An address written to show the shape of one (``user@example.com``,
     ``yourname@yourdomain.com``): flagging it as personal data would be a false alarm."""
     local, _, domain = address.lower().rpartition("@")
-    if domain in RESERVED_DOMAINS or domain.endswith(RESERVED_TLDS):
+    if domain in RESERVED_DOMAINS or domain in GENERIC_DOMAINS or domain.endswith(RESERVED_TLDS):
         return True
     if any(domain.endswith("." + reserved) for reserved in RESERVED_DOMAINS):
         return True
@@ -162,11 +183,29 @@ def card_or_phone_numbers(field: str, text: str, hits: list[Hit]) -> None:
                 )
             )
             return
-    match = PHONE.search(text)
-    if match and sum(c.isdigit() for c in match.group(0)) >= 9:
-        hits.append(
-            (P003.code, f"{field} contains a phone number ({mask(match.group(0))}).", field)
-        )
+    for match in PHONE.finditer(text):
+        number = match.group(0)
+        if sum(c.isdigit() for c in number) >= 9 and not is_fictional_number(number):
+            hits.append((P003.code, f"{field} contains a phone number ({mask(number)}).", field))
+            return
+
+
+def is_fictional_number(number: str) -> bool:
+    """A North American number that no one can have: the 555 exchange that film and
+    documentation use ("(555) 123-4567") or an area code starting with 0 or 1
+    ("(123) 456-7891"), which the numbering plan never assigns. Other countries'
+    numbers are always reported."""
+    digits = re.sub(r"\D", "", number)
+    if number.lstrip().startswith("+"):
+        if not digits.startswith("1"):
+            return False
+        digits = digits[1:]
+    elif len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        return False
+    area, exchange = digits[:3], digits[3:6]
+    return area[0] in "01" or area == "555" or exchange == "555"
 
 
 TEXT_CHECKS = (
