@@ -33,16 +33,18 @@ def render_text(run: LintRun, *, show_facts: bool = True) -> str:
     """Findings grouped by rule (worst first), the first few lines of each, then facts."""
     catalogue = load_catalogue()
     findings = run.findings
-    groups: dict[str, list[Finding]] = defaultdict(list)
+    # By rule and severity: a rule can report at a lower severity for some data
+    # (D002 is an info in generation data, a warning for classification).
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
-        groups[finding.code].append(finding)
-    order = sorted(groups, key=lambda c: (-SEVERITY_RANK[groups[c][0].severity], c))
+        groups[(finding.code, finding.severity)].append(finding)
+    order = sorted(groups, key=lambda key: (-SEVERITY_RANK[key[1]], key[0]))
     out: list[str] = []
-    for code in order:
-        items = groups[code]
+    for code, severity in order:
+        items = groups[(code, severity)]
         rule = catalogue.rules[code]
         fix = " [fixable]" if rule.fixable else ""
-        out.append(f"{code} {rule.name} ({items[0].severity}){fix}: {len(items)} finding(s)")
+        out.append(f"{code} {rule.name} ({severity}){fix}: {len(items)} finding(s)")
         for finding in items[:_SHOWN_PER_RULE]:
             out.append(f"  {_where(finding)}: {finding.message}")
         if len(items) > _SHOWN_PER_RULE:

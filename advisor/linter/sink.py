@@ -70,9 +70,15 @@ class FindingSink:
         a declared rule's: hits and problems are built from ``Rule`` objects)."""
         if not self.selected(code):
             return None
+        severity = self.severity(code)
+        # A check may lower a rule's severity for one finding (D002 in generation
+        # data is an info); a provider profile's escalation still wins.
+        lowered = extra.pop("severity", None)
+        if lowered is not None and code not in self.escalate:
+            severity = lowered
         finding = Finding(
             code=code,
-            severity=self.severity(code),
+            severity=severity,
             file=self.file,
             line=line,
             message=message,

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 PER_RULE = {"D004": 70, "D002": 50, "D003": 50, "D001": 40, "Q001": 30}
 DEFAULT = 30
-SEED = 14
+SEED = 2026  # a fresh draw: rules were refined on an earlier look (seed 14) at these files
 
 
 def main(source: Path = Path("/tmp/advisor-findings.jsonl")) -> None:
