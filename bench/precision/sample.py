@@ -1,8 +1,8 @@
 """Draw the stratified precision sample from ``collect.py``'s findings.
 
-Every finding of a rule with few findings is kept; rules with many give a seeded
-random draw (``PER_RULE``), so each rule's precision is measured on its own and
-the big duplicate rules do not drown the rest.
+Strata are (rule, severity): every finding of a small stratum is kept; large ones
+give a seeded random draw (``PER_RULE``), so each rule's precision is measured on
+its own and the big duplicate rules do not drown the rest.
 
     python bench/precision/sample.py      # /tmp/advisor-findings.jsonl -> sample.jsonl
 """
@@ -24,15 +24,17 @@ def main(source: Path = Path("/tmp/advisor-findings.jsonl")) -> None:
     by_rule: dict[str, list[dict]] = defaultdict(list)
     for line in source.read_text(encoding="utf-8").splitlines():
         finding = json.loads(line)
-        by_rule[finding["code"]].append(finding)
-    rng = random.Random(SEED)
+        by_rule[f"{finding['code']}/{finding['severity']}"].append(finding)
     sample = []
-    for code in sorted(by_rule):
-        findings = by_rule[code]
+    for stratum in sorted(by_rule):
+        findings = by_rule[stratum]
+        code, severity = stratum.split("/")
         wanted = PER_RULE.get(code, DEFAULT)
+        rng = random.Random(f"{SEED}/{stratum}")  # each stratum's draw on its own
         chosen = findings if len(findings) <= wanted else rng.sample(findings, wanted)
         for k, finding in enumerate(chosen):
-            sample.append({"id": f"{code}-{k + 1:02d}", "population": len(findings), **finding})
+            ident = f"{code}-{severity[0]}{k + 1:02d}"
+            sample.append({"id": ident, "population": len(findings), **finding})
     out = HERE / "sample.jsonl"
     out.write_text(
         "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in sample), encoding="utf-8"
