@@ -6,9 +6,14 @@ Builds a chat JSONL file of at least 100,000 examples from the real datasets in
   (a) bare tiktoken counting of every message text with the model's encoding:
       the faster of ``encode_ordinary_batch(num_threads=cores)`` and a plain
       ``encode_ordinary`` loop;
-  (b) the full non-semantic ``advisor lint`` as a user runs it (a new process).
+  (b) the full non-semantic ``advisor lint`` as a user runs it (a new process),
+      with and without near duplicates;
+  (c) the format rules alone (``--select F``),
 
-and prints the ratio (b)/(a). Target: 2.0x or less.
+and prints wall time, CPU seconds (user + system, the lint's worker processes
+included) and peak memory (the largest process) of each, with the ratio of (b)
+to (a). Goals (issue 14): the full default lint at most 1.5x the counting floor,
+the format rules at most 4 CPU-s per 100,000 rows.
 
     python bench/lint_speed.py [--examples 100000] [--model gpt-4o-mini] [--keep FILE]
 """
@@ -118,17 +123,31 @@ def main() -> None:
         for label, extra in (
             ("every non-semantic check, near duplicates included", []),
             ("without near duplicates (--no-near)", ["--no-near"]),
+            ("format rules only (--select F)", ["--select", "F"]),
         ):
-            started = time.perf_counter()
-            result = subprocess.run([*command, *extra], capture_output=True, text=True)
-            lint = time.perf_counter() - started
-            if result.returncode not in (0, 1):
-                sys.exit(f"advisor lint failed: {result.stderr}")
-            near = json.loads(result.stdout)["facts"]["duplicates"]["near"]
+            wall, cpu, peak, out = timed([*command, *extra])
+            near = json.loads(out)["facts"]["duplicates"]["near"]
             print(
-                f"(b) advisor lint, new process, {label}: {lint:.2f}s, ratio (b)/(a) "
-                f"{lint / bare:.2f}x (target <= 2.0x); near duplicates found: {near}"
+                f"(b) advisor lint, new process, {label}: {wall:.2f}s wall, {cpu:.1f} CPU-s, "
+                f"peak {peak / 1e6:.0f} MB; (b)/(a) {wall / bare:.2f}x; near duplicates: {near}"
             )
+
+
+def timed(command: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the process and its workers) and peak resident bytes
+    (of the largest process) of one run, measured by GNU time: a child forked from
+    this benchmark would count this process's memory as its own until it execs."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "time.txt"
+        out = Path(folder) / "out.json"
+        gnu_time = ["/usr/bin/time", "-o", str(report), "-f", "%e %U %S %M"]
+        result = subprocess.run(
+            [*gnu_time, *command, "-o", str(out)], stderr=subprocess.DEVNULL, check=False
+        )
+        if result.returncode not in (0, 1):
+            sys.exit(f"advisor lint failed: {' '.join(command)}")
+        wall, user, system, peak_kb = report.read_text().split()[-4:]
+        return float(wall), float(user) + float(system), int(peak_kb) * 1024, out.read_text()
 
 
 if __name__ == "__main__":

@@ -33,13 +33,14 @@ words), which errs toward reporting, as before the guard.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from zlib import crc32
 
 import numpy as np
 
 TAIL_WORDS = 12
 WIDE_WORDS = 36
-_WIDE_CHARACTERS = WIDE_WORDS * 16
+_WIDE_CHARACTERS = WIDE_WORDS * 2 * 8
 _LOW = (1 << 64) - 1
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*", re.UNICODE)
 # English function words: adding or dropping one does not change what a short
@@ -67,23 +68,38 @@ FUNCTION_WORDS = frozenset(
 def fingerprint(text: str) -> tuple[int, int, int, int]:
     """The content words of the last ``TAIL_WORDS`` words of ``text`` and of the last
     ``WIDE_WORDS``, each a set in two 64-bit masks: (tail low, tail high, wide low,
-    wide high)."""
-    piece = text[-_WIDE_CHARACTERS:].lower().replace("\u2019", "'")
-    words = _WORD.findall(piece)
+    wide high). Words are whitespace-separated tokens; what a token holds (letters,
+    digits, punctuation) is worked out once per distinct token (``_bits``)."""
+    tokens = text[-_WIDE_CHARACTERS:].split()
     if len(text) > _WIDE_CHARACTERS:
-        words = words[1:]  # the first may be cut
-    words = [
-        word
-        for word in words[-WIDE_WORDS:]
-        if word not in FUNCTION_WORDS and not (word[0].isdigit() and len(word) > 6)
-    ]
+        tokens = tokens[1:]  # the first may be cut
     tail = wide = 0
-    for position, word in enumerate(reversed(words)):
-        bit = 1 << (crc32(_stem(word).encode()) & 127)
-        wide |= bit
-        if position < TAIL_WORDS:
-            tail |= bit
+    content = seen = 0  # content words, and all words, from the end
+    for token in reversed(tokens):
+        bits, words = _bits(token)
+        for bit in bits[: max(0, WIDE_WORDS - seen)]:
+            wide |= bit
+            if content < TAIL_WORDS:
+                tail |= bit
+            content += 1
+        seen += words
+        if seen >= WIDE_WORDS:
+            break
     return tail & _LOW, tail >> 64, wide & _LOW, wide >> 64
+
+
+@lru_cache(maxsize=1 << 17)
+def _bits(token: str) -> tuple[tuple[int, ...], int]:
+    """The bit of each content word of a token, last word first (none for function
+    words and long numbers), and how many words it holds. Cached: the same tokens
+    come back row after row."""
+    words = _WORD.findall(token.lower().replace("\u2019", "'"))
+    bits = tuple(
+        1 << (crc32(_stem(word).encode()) & 127)
+        for word in reversed(words)
+        if word not in FUNCTION_WORDS and not (word[0].isdigit() and len(word) > 6)
+    )
+    return bits, len(words)
 
 
 def _stem(word: str) -> str:
