@@ -11,7 +11,15 @@ On the same 50,000 texts built from ../shared/data:
    recall of the pairs at or above advisor's threshold. Target: at least 5x
    faster than cleanlab with recall at least equal.
 
-Needs the bench extra (``pip install 'cleanlab[datalab]'``). Not part of the test suite.
+3. against semhash (model2vec static embeddings; a static model distilled from
+   the bundled MiniLM with model2vec, since nothing downloads here): its time
+   and its pairs, next to advisor's full tier and its propose-then-verify fast
+   tier, with the fraction of texts the fast tier sends to MiniLM, and the floor
+   for any design that confirms pairs with MiniLM: the texts that are in a true
+   pair must be embedded by it. Goal (issue 15): 1.5x semhash with MiniLM's
+   judgement.
+
+Needs the bench extra (``pip install -e '.[bench]'``). Not part of the test suite.
 
     python bench/dedup_speed.py [--texts 50000]
 """
@@ -139,6 +147,7 @@ def main() -> None:
         f"   sentence-transformers paraphrase_mining: {mining:.1f}s "
         f"({mining / ours_search:.1f}x advisor), recall {recall(mined_pairs, truth):.3f}"
     )
+    compare_semhash(texts, vectors, truth, threshold, embedder, ours)
     try:
         from cleanlab import Datalab
 
@@ -159,6 +168,95 @@ def main() -> None:
         f"   cleanlab Datalab near_duplicate: {cleanlab_time:.1f}s "
         f"({cleanlab_time / ours_search:.1f}x advisor), recall {recall(cleanlab_pairs, truth):.3f} "
         f"(it flags {len(cleanlab_pairs):,} pairs by its own rule)"
+    )
+
+
+def model2vec_from_minilm() -> object:
+    """model2vec's distillation of the bundled MiniLM (PCA 256, Zipf weighting), made
+    once and kept in ~/.cache/advisor/model2vec."""
+    from model2vec import StaticModel
+    from model2vec.distill import distill
+
+    from advisor.similarity.embeddings import cache_path, default_model_path
+
+    folder = cache_path().parent / "model2vec" / "all-MiniLM-L6-v2"
+    if (folder / "config.json").is_file():
+        return StaticModel.from_pretrained(str(folder))
+    started = time.perf_counter()
+    model = distill(model_name=str(default_model_path()), pca_dims=256)
+    print(f"   (model2vec distilled from MiniLM once: {time.perf_counter() - started:.0f}s)")
+    model.save_pretrained(str(folder))
+    return model
+
+
+def unit(vectors: object) -> np.ndarray:
+    array = np.asarray(vectors, dtype=np.float32)
+    return array / np.maximum(np.linalg.norm(array, axis=1, keepdims=True), 1e-9)
+
+
+def compare_semhash(
+    texts: list[str],
+    vectors: np.ndarray,
+    truth: set[tuple[int, int]],
+    threshold: float,
+    embedder: object,
+    full_embed_seconds: float,
+) -> None:
+    """Section 3: semhash against advisor's tiers on the same texts."""
+    try:
+        from semhash import SemHash
+    except ImportError:
+        print("\n3. semhash not installed (pip install -e '.[bench]'): skipped")
+        return
+    from advisor.similarity.static_embeddings import load_static
+
+    print(f"\n3. against semhash, {len(texts):,} texts; truth = MiniLM pairs at {threshold}:")
+    in_truth = {k for pair in truth for k in pair}
+    floor = len(in_truth) / len(texts)
+    model = model2vec_from_minilm()
+    started = time.perf_counter()
+    result = SemHash.from_records(records=texts, model=model).self_deduplicate(threshold=0.9)
+    semhash_seconds = time.perf_counter() - started
+    m2v = unit(model.encode(texts))  # type: ignore[attr-defined]
+    semhash_pairs = {(i, j) for i, j, _ in dedup.similar_pairs(m2v, 0.9)}
+    unrelated = sum(1 for i, j in semhash_pairs if float(vectors[i] @ vectors[j]) < 0.8)
+    dropped = len(texts) - len(result.selected)
+    held = recall(semhash_pairs, truth)
+    print(
+        f"   semhash (model2vec from MiniLM, threshold 0.9): {semhash_seconds:.1f}s, drops "
+        f"{dropped:,} texts; its pairs hold {held:.3f} of the truth, and {unrelated:,} of its "
+        f"{len(semhash_pairs):,} pairs are under 0.8 for MiniLM"
+    )
+    search = time.perf_counter()
+    dedup_pairs = list(dedup.similar_pairs(vectors, threshold))
+    search = time.perf_counter() - search
+    full = full_embed_seconds + search
+    print(
+        f"   advisor full tier (MiniLM on every text + exact search): {full:.1f}s = "
+        f"{full / semhash_seconds:.1f}x semhash ({len(dedup_pairs):,} pairs)"
+    )
+    rate = full_embed_seconds / len(texts)
+    for name, proposer in (
+        ("advisor's static table", lambda: load_static(embedder).encode(texts)),  # type: ignore[arg-type]
+        ("model2vec's distillation", lambda: unit(model.encode(texts))),  # type: ignore[attr-defined]
+    ):
+        started = time.perf_counter()
+        static = proposer()
+        proposals = {(i, j) for i, j, _ in dedup.similar_pairs(static, 0.85)}
+        propose = time.perf_counter() - started
+        touched = {k for pair in proposals for k in pair}
+        confirmed = {p for p in proposals if float(vectors[p[0]] @ vectors[p[1]]) >= threshold}
+        estimate = propose + rate * len(touched)
+        print(
+            f"   fast tier proposing with {name} at 0.85: {len(proposals):,} pairs touch "
+            f"{len(touched) / len(texts):.1%} of the texts; recall {recall(confirmed, truth):.3f}; "
+            f"~{estimate:.1f}s with MiniLM at the measured rate = "
+            f"{estimate / semhash_seconds:.1f}x semhash"
+        )
+    best = rate * len(in_truth)
+    print(
+        f"   floor of any MiniLM-confirmed tier: the {floor:.1%} of texts in a true pair must be "
+        f"embedded by MiniLM: >= {best:.1f}s = {best / semhash_seconds:.1f}x semhash"
     )
 
 

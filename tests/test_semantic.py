@@ -204,3 +204,25 @@ def test_static_embedding_is_distilled_from_the_model() -> None:
     assert static.table.shape[1] == PCA_DIMS
     vectors = static.encode(["reset my password", "reset my password please", "opening hours"])
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_a_paraphrase_under_the_duplicate_threshold_is_an_info_to_review(tmp_path: Path) -> None:
+    # Outputs at cosine 0.93: a paraphrase, not a duplicate; --fix keeps both rows.
+    data = tmp_path / "branches.jsonl"
+    data.write_text(
+        _jsonl(
+            [
+                ("Where is the nearest branch?", "The nearest branch is on Main Street."),
+                ("Where is the nearest branch located?", "Our closest branch is on Main Street."),
+            ]
+        )
+    )
+    fixed = tmp_path / "fixed.jsonl"
+    result = invoke(
+        "lint", str(data), "--semantic", "-q", "--format", "json", "--fix", str(fixed)
+    )
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "D005"]
+    assert finding["severity"] == "info" and finding["line"] == 2
+    assert 0.90 <= finding["similarity"] < 0.95
+    assert "review" in finding["message"]
+    assert fixed.read_text() == data.read_text()

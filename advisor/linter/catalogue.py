@@ -55,6 +55,7 @@ class Thresholds(BaseModel):
     near_jaccard: float = Field(gt=0, le=1)
     near_bands: int = Field(ge=1, le=64)
     semantic_cosine: float = Field(gt=0, le=1)
+    semantic_review_cosine: float = Field(gt=0, le=1)
     semantic_fast_cosine: float = Field(gt=0, le=1)
 
 

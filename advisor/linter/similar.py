@@ -183,13 +183,19 @@ def find_similar(
             involved = list(range(len(compared.lines)))
         inputs, outputs_ = _embed_rows(embedder, compared, involved, not settings.quiet)
         sides = dedup.embedding_sides(inputs, outputs_, compared.labels)
+        review = min(thresholds.semantic_review_cosine, threshold)
         if not fast:
             candidates = [
                 (i, j)
-                for i, j, _ in dedup.similar_pairs(inputs, threshold)
+                for i, j, _ in dedup.similar_pairs(inputs, review)
                 if i not in flagged and j not in flagged
             ]
-        duplicates, conflicts = dedup.split_pairs(candidates, sides, threshold)
+        # Severity by confidence: both sides at the strict threshold is a duplicate to
+        # drop (warning, fixed); the band below it is a paraphrase to review (info).
+        matches, near_conflicts = dedup.split_pairs(candidates, sides, review)
+        duplicates = [p for p in matches if p.similarity >= threshold]
+        paraphrases = [p for p in matches if p.similarity < threshold]
+        conflicts = [p for p in near_conflicts if p.input_similarity >= threshold]
         # Classification: paraphrases of one class are the training signal, written on
         # purpose (banking77: 1,542 "keep one" pairs, 927 test rows "leaked" at 0.95);
         # only a paraphrase with another label (a conflict) is a finding there.
@@ -199,6 +205,8 @@ def find_similar(
             if paraphrases_matter
             else 0
         )
+        if paraphrases_matter:
+            _report_paraphrases(sink, compared, paraphrases, flagged, threshold)
         result.conflicting += _report_conflicts(
             sink, compared, conflicts, "semantic", flagged, settings.kind
         )
@@ -328,6 +336,28 @@ def _report_duplicates(
         if finding is not None and compared.fixable[member]:
             sink.drop(compared.ordinals[member])
     return len(keepers)
+
+
+def _report_paraphrases(
+    sink: Sink, compared: Compared, pairs: list[dedup.Pair], flagged: set[int], threshold: float
+) -> None:
+    """D005 as an info for pairs in the review band (under the "keep one" threshold):
+    STS-B's "related but different" pairs live there, so nothing is dropped."""
+    for pair in dedup.first_per_member(pairs):
+        if pair.later in flagged or pair.earlier in flagged:
+            continue
+        flagged.add(pair.later)
+        sink.add(
+            D005,
+            compared.lines[pair.later],
+            f"Paraphrase of line {compared.lines[pair.earlier]} (cosine "
+            f"{pair.similarity:.2f} on input and output, under the {threshold:.2f} of a "
+            "duplicate): review it, and keep both only if each adds something.",
+            duplicate_of={"file": sink.file, "line": compared.lines[pair.earlier]},
+            similarity=round(pair.similarity, 4),
+            kind="semantic",
+            severity="info",
+        )
 
 
 def _report_conflicts(
