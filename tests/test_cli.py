@@ -267,6 +267,9 @@ def test_fix_eval_writes_a_leak_free_evaluation_copy(tmp_path: Path) -> None:
     clean = tmp_path / "valid.noleaks.jsonl"
     result = invoke("lint", str(train), "--eval", str(held), "--fix-eval", str(clean))
     assert result.returncode == 1  # the leak is still an error in the inputs
+    assert "1 finding(s) in the evaluation file can be fixed safely with --fix-eval" in (
+        result.stdout
+    )
     assert clean.read_text() == LEAK_EVAL.splitlines(keepends=True)[1]
     assert held.read_text() == LEAK_EVAL  # the input is untouched
     assert invoke("lint", str(train), "--eval", str(clean)).returncode == 0

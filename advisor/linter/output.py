@@ -61,9 +61,16 @@ def render_text(run: LintRun, *, show_facts: bool = True) -> str:
             f"Found {s['errors']} error(s), {s['warnings']} warning(s), {s['info']} info in "
             f"{s['files']} file(s). `advisor rule CODE` explains a rule."
         )
-        fixable = sum(1 for f in findings if f.fixable)
+        held_out = run.eval_result.facts.file if run.eval_result is not None else None
+        fixable = sum(1 for f in findings if f.fixable and f.file != held_out)
+        eval_fixable = sum(1 for f in findings if f.fixable and f.file == held_out)
         if fixable:
             out.append(f"{fixable} finding(s) can be fixed safely with --fix OUTPUT.")
+        if eval_fixable:
+            out.append(
+                f"{eval_fixable} finding(s) in the evaluation file can be fixed safely with "
+                "--fix-eval OUTPUT (leaked rows dropped)."
+            )
     else:
         out.append(f"All checks passed ({s['files']} file(s)).")
     return "\n".join(out) + "\n"
