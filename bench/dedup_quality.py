@@ -11,6 +11,11 @@ On real labelled data in ../shared/data:
 * Banking77 train (no duplicates by construction): how many duplicate findings
   at the defaults?
 
+Also, per semantic tier next to MiniLM alone and semhash (issue 15): on STS-B
+test, recall of the "completely equivalent" pairs (gold >= 4.6) and the share of
+unrelated (gold <= 1.0) and "related but different" (3.0-4.6) pairs merged; on
+MRPC test, recall of paraphrases and the share of non-paraphrases merged.
+
 Prints precision and recall at the defaults in rules/lint_rules.toml and a
 threshold sweep, for near (MinHash on token 3-shingles, with the exact Jaccard
 and datasketch's estimate of the same shingles for comparison) and semantic
@@ -32,6 +37,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 DATA = Path(os.environ.get("ADVISOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 from advisor.datasets import open_dataset  # noqa: E402
@@ -217,6 +223,76 @@ def banking(encoding, embedder, static, thresholds) -> None:
         )
 
 
+def stsb_test_bands() -> list[tuple[str, str, float]]:
+    pairs = []
+    with (DATA / "stsb" / "sts-test.csv").open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 7:
+                pairs.append((parts[5], parts[6], float(parts[4])))
+    return pairs
+
+
+def tiers(embedder, static, thresholds) -> None:
+    """Each semantic tier's judgement next to MiniLM alone and semhash's."""
+    try:
+        from dedup_speed import model2vec_from_minilm, unit
+    except ImportError:  # the bench extra is not installed
+        model2vec_from_minilm = None
+    scored = stsb_test_bands()
+    mrpc = mrpc_pairs()
+    left = [a for a, _, _ in scored] + [a for a, _, _ in mrpc]
+    right = [b for _, b, _ in scored] + [b for _, b, _ in mrpc]
+    full = np.einsum(
+        "ij,ij->i",
+        embed(embedder, left, progress=False),
+        embed(embedder, right, progress=False),
+    )
+    static_score = np.einsum("ij,ij->i", static.encode(left), static.encode(right))
+    proposers = {"advisor static": static_score}
+    if model2vec_from_minilm is not None:
+        model = model2vec_from_minilm()
+        proposers["model2vec"] = np.einsum(
+            "ij,ij->i", unit(model.encode(left)), unit(model.encode(right))
+        )
+    n = len(scored)
+    gold = np.array([g for _, _, g in scored])
+    paraphrase = np.array([g for _, _, g in mrpc])
+    bands = {
+        "recall >= 4.6": gold >= 4.6,
+        "merges <= 1.0": gold <= 1.0,
+        "merges 3.0-4.6": (gold >= 3.0) & (gold < 4.6),
+    }
+    print(
+        f"\n== semantic tiers on STS-B test ({bands['recall >= 4.6'].sum()} pairs >= 4.6, "
+        f"{bands['merges <= 1.0'].sum()} <= 1.0, {bands['merges 3.0-4.6'].sum()} in 3.0-4.6) "
+        f"and MRPC test ({paraphrase.sum()} paraphrases, {(~paraphrase).sum()} not)"
+    )
+    methods: dict[str, np.ndarray] = {"MiniLM alone": full}
+    for name, proposal in proposers.items():
+        proposed = proposal >= thresholds.semantic_fast_cosine
+        methods[f"fast tier ({name} proposes at {thresholds.semantic_fast_cosine})"] = np.where(
+            proposed, full, -1.0
+        )
+    if "model2vec" in proposers:
+        methods["semhash (model2vec cosine alone)"] = proposers["model2vec"]
+    print(
+        "  method                                          thr  | STS-B: recall>=4.6  "
+        "merges<=1.0  merges 3-4.6 | MRPC: recall  merges of non-paraphrases"
+    )
+    for threshold in (0.90, thresholds.semantic_cosine):
+        for name, score in methods.items():
+            sts, mr = score[:n] >= threshold, score[n:] >= threshold
+            cells = "  ".join(
+                f"{(sts & mask).sum() / mask.sum():>11.3f}" for mask in bands.values()
+            )
+            print(
+                f"  {name:<46} {threshold:.2f} | {cells} | "
+                f"{(mr & paraphrase).sum() / paraphrase.sum():>11.3f}  "
+                f"{(mr & ~paraphrase).sum() / (~paraphrase).sum():>11.3f}"
+            )
+
+
 def main() -> None:
     thresholds = load_catalogue().thresholds
     encoding = load_encoder(load_providers().model(None)).encoding
@@ -265,6 +341,7 @@ def main() -> None:
         thresholds.near_bands,
     )
     banking(encoding, embedder, static, thresholds)
+    tiers(embedder, static, thresholds)
     print(json.dumps({"done": True}))
 
 
