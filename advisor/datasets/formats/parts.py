@@ -81,8 +81,8 @@ def inspect_parts(parts: list[Any], where: str, role: Any, line: int, example: E
                     Problem(
                         F025,
                         line,
-                        f"{at} is an image in a {role} turn; images may only be inputs, in "
-                        "user turns.",
+                        f"{at} is an image in the {role}'s turn; images may only be "
+                        "inputs, in user turns.",
                         at,
                     )
                 )
