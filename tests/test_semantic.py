@@ -36,6 +36,19 @@ VALID = _jsonl(
 )
 
 
+def count_model_calls(embedder, monkeypatch: pytest.MonkeyPatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many texts each call of the model's encode got (the model still runs)."""
+    calls: list[int] = []
+    original = embedder.model.encode
+
+    def counting(texts, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return original(texts, **kwargs)
+
+    monkeypatch.setattr(embedder.model, "encode", counting)
+    return calls
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     train = tmp_path / "train.jsonl"
@@ -129,18 +142,11 @@ def test_progress_bar_without_quiet(
     assert "embedding [" in result.stderr and "texts/s" not in result.stdout
 
 
-def test_cache_only_embeds_what_changed(tmp_path: Path) -> None:
+def test_cache_only_embeds_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from advisor.similarity.embeddings import EmbeddingCache, embed, load_embedder
 
     embedder = load_embedder()
-    calls: list[int] = []
-    original = embedder.model.encode  # type: ignore[attr-defined]
-
-    def counting(texts, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(texts))
-        return original(texts, **kwargs)
-
-    embedder.model.encode = counting  # type: ignore[attr-defined]
+    calls = count_model_calls(embedder, monkeypatch)
     cache = EmbeddingCache(tmp_path / "cache.sqlite")
     first = embed(
         embedder, ["alpha beta", "gamma delta", "alpha beta"], progress=False, cache=cache
@@ -240,14 +246,7 @@ def test_training_baseline_reads_what_lint_embedded(
     data.write_text("text,label\n" + "".join(f"{t},l{k}\n" for k, t in enumerate(texts)))
     assert invoke("lint", str(data), "--semantic", "-q").returncode in (0, 1)
     embedder = load_embedder()
-    calls: list[int] = []
-    original = embedder.model.encode  # type: ignore[attr-defined]
-
-    def counting(batch, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(batch))
-        return original(batch, **kwargs)
-
-    monkeypatch.setattr(embedder.model, "encode", counting)
+    calls = count_model_calls(embedder, monkeypatch)
     vectors = frozen_vectors(embedder, texts, progress=False)
     assert calls == [] and vectors.shape == (3, embedder.dimension)
     frozen_vectors(embedder, [*texts, "A new one"], progress=False)

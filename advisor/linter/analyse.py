@@ -240,11 +240,11 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         keep = context.near and keys is not None
         tokens, assistant, prompt_ids, output_ids = count_tokens(example, context, keep)
         if keys is not None and (context.semantic or keep):
-            texts = comparison_texts(example)
-        if keep and texts is not None:
-            near = (prompt_ids, output_ids, lexical_guard.fingerprint(texts[0]))
-        if not context.semantic:
-            texts = None
+            sides = comparison_texts(example)
+            if keep:  # the input's guard fingerprint rides with its token ids
+                near = (prompt_ids, output_ids, lexical_guard.fingerprint(sides[0]))
+            if context.semantic:
+                texts = sides
     return ExampleResult(
         line=example.line,
         ordinal=example.ordinal,

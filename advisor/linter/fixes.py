@@ -166,13 +166,6 @@ def move_leak_fixes_to_training(run: LintRun) -> int:
                 "cannot be told apart; use --drop-leaks-from eval, or one record per line."
             )
         train.fix_plan.drop.update(found)
-    leaked_eval = {
-        f.line for f in run.eval_result.findings if f.code == D003.code and f.line is not None
-    }
-    run.eval_result.fix_plan.drop -= {
-        ordinal
-        for example in open_dataset(run.eval_result.dataset.path).examples()
-        if example.line in leaked_eval
-        for ordinal in (example.ordinal,)
-    }
+    plan = run.eval_result.fix_plan
+    plan.drop -= plan.leaks
     return len(leaked_lines)

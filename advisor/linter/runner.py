@@ -34,12 +34,13 @@ from advisor.linter.facts import (
 from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns
 from advisor.linter.inputs import find_inputs
 from advisor.linter.parallel import analyse_dataset
+from advisor.linter.rules.base import lines_shown
 from advisor.linter.rules.content import (
     Q006,
     check_conventions,
     check_prompt_prefix,
     check_same_output,
-    report_whitespace,
+    whitespace_summary,
 )
 from advisor.linter.rules.duplicates import (
     D002,
@@ -243,8 +244,8 @@ class FileLinter:
         line = result.line
         state.examples += 1
         for code, problem_line, message, field_name in result.problems:
-            if code == F026.code:  # a file's shape: one finding per shape (see _finish)
-                state.shapes.setdefault(ANY_INDEX.sub("[*]", message), []).append(line)
+            if code in PER_FILE:
+                state.patterns.setdefault((code, ANY_INDEX.sub("[*]", message)), []).append(line)
             else:
                 add_hit(code, problem_line, message, field=field_name)
         if result.counted:
@@ -267,8 +268,8 @@ class FileLinter:
         state.missing_system += result.missing_system
         state.missing_user += result.missing_user
         for code, message, field_name in result.hits:
-            if code == Q006.code:
-                state.whitespace.setdefault(field_name, []).append(line)
+            if code in PER_FILE:
+                state.patterns.setdefault((code, field_name or ""), []).append(line)
             else:
                 add_hit(code, line, message, field=field_name)
         label = result.label
@@ -307,15 +308,15 @@ class FileLinter:
     # ------------------------------------------------------------------ dataset level
 
     def _finish(self, dataset: Dataset, state: _State) -> None:
-        for message, lines in state.shapes.items():
+        for (code, key), lines in state.patterns.items():
             rows = sorted(set(lines))
-            more = ""
-            if len(rows) > 1:
-                shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
-                more = f" ({len(rows):,} of {state.examples:,} examples: lines {shown})"
-            self.sink.add(F026, rows[0], message + more)
-        if state.whitespace:
-            report_whitespace(self.sink, state.whitespace, state.valid)
+            if code == Q006.code:  # key: the field
+                message = whitespace_summary(key, rows, state.valid)
+                self.sink.add_hit(code, rows[0], message, field=key)
+                continue
+            if len(rows) > 1:  # F026, key: the message with its indexes as [*]
+                key += f" ({len(rows):,} of {state.examples:,} examples: lines {lines_shown(rows)})"
+            self.sink.add_hit(code, rows[0], key)
         unique = state.valid - state.exact.exact
         state.unique = unique
         if (dataset.format is None and not state.examples) or self.reference is not None:
@@ -408,6 +409,10 @@ class FileLinter:
 
 
 ANY_INDEX = re.compile(r"\[\d+\]")
+# Rules reported once per file and pattern, with a count and the first lines, not
+# once per row: a habit of whoever wrote the file (Q006, by field) or another tool's
+# shape (F026, by message with its indexes as [*]).
+PER_FILE = frozenset({Q006.code, F026.code})
 
 
 @dataclass
@@ -418,10 +423,8 @@ class _State:
     unique: int = 0
     # Exact duplicates, conflicts and leaks; near/semantic conflicts and leaks add to it.
     exact: ExactCounts = field(default_factory=ExactCounts)
-    # F026: the lines of each foreign shape, by message (one finding per shape).
-    shapes: dict[str, list[int]] = field(default_factory=dict)
-    # Q006: the lines with surrounding whitespace, by field (one finding per field).
-    whitespace: dict[str, list[int]] = field(default_factory=dict)
+    # PER_FILE rules: the lines of each pattern, by (code, field or message).
+    patterns: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     missing_system: int = 0
     missing_user: int = 0
     over_limit: int = 0

@@ -439,5 +439,5 @@ def _report_leaks(
             kind="leak",
         )
         if finding is not None and compared.fixable[eval_index]:
-            sink.drop(compared.ordinals[eval_index])  # written only by --fix-eval
+            sink.drop(compared.ordinals[eval_index], leak=True)  # written only by --fix-eval
     return count

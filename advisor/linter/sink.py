@@ -23,6 +23,9 @@ class FixPlan:
 
     drop: set[int] = field(default_factory=set)
     edits: dict[int, list[tuple[tuple[Any, ...], str]]] = field(default_factory=dict)
+    # The part of ``drop`` that are evaluation rows leaking from training (D003), so
+    # that ``--drop-leaks-from train`` can keep them.
+    leaks: set[int] = field(default_factory=set)
 
     def edit(self, ordinal: int, path: tuple[Any, ...], action: str) -> None:
         self.edits.setdefault(ordinal, []).append((path, action))
@@ -88,6 +91,9 @@ class FindingSink:
         self.findings.append(finding)
         return finding
 
-    def drop(self, ordinal: int) -> None:
-        """Let the safe fix remove the record with this ordinal."""
+    def drop(self, ordinal: int, *, leak: bool = False) -> None:
+        """Let the safe fix remove the record with this ordinal (``leak``: an
+        evaluation row that leaks from training)."""
         self.fix_plan.drop.add(ordinal)
+        if leak:
+            self.fix_plan.leaks.add(ordinal)

@@ -17,6 +17,12 @@ from advisor.rulebook import Rule
 Hit = tuple[str, str, str | None]  # (code, message, field)
 
 
+def lines_shown(lines: list[int], first: int = 5) -> str:
+    """ "1, 2, 3, 4, 5 and 195 more": where a file-level pattern occurs, briefly."""
+    shown = ", ".join(str(line) for line in lines[:first])
+    return shown + (f" and {len(lines) - first:,} more" if len(lines) > first else "")
+
+
 @dataclass(frozen=True)
 class TextCheck:
     """A check that looks at one text at a time, wherever it sits in the example.
@@ -46,5 +52,6 @@ class Sink(Protocol):
     def add(self, rule: Rule, line: int | None, message: str, **extra: Any) -> Any:
         """Record a finding when ``rule`` is selected; returns it (None otherwise)."""
 
-    def drop(self, ordinal: int) -> None:
-        """Let the safe fix remove the record with this ordinal."""
+    def drop(self, ordinal: int, *, leak: bool = False) -> None:
+        """Let the safe fix remove the record with this ordinal (``leak``: an
+        evaluation row that leaks from training)."""

@@ -11,7 +11,7 @@ from zlib import crc32
 
 from advisor.datasets.formats import ALPACA, PROMPT_COMPLETION, SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
-from advisor.linter.rules.base import Hit, Sink, TextCheck, field_name
+from advisor.linter.rules.base import Hit, Sink, TextCheck, field_name, lines_shown
 from advisor.rulebook import rule
 
 Q001 = rule("Q001", "template-placeholder", scope="example")
@@ -105,7 +105,7 @@ def whitespace_fields(example: Example) -> list[tuple[tuple[Any, ...], str]]:
 def whitespace(example: Example, hits: list[Hit], edits: list[Any]) -> None:
     """Q006, with the strip edits its safe fix makes. The hit names the field with
     turn numbers left out (``messages[*].content``): the file pass gathers the
-    hits of one field into one finding (``report_whitespace``)."""
+    hits of one field into one finding (``whitespace_summary``)."""
     flagged = whitespace_fields(example)
     if flagged:
         for name in dict.fromkeys(_field_pattern(path) for path, _ in flagged):
@@ -117,22 +117,16 @@ def _field_pattern(path: tuple[Any, ...]) -> str:
     return field_name(tuple("*" if isinstance(part, int) else part for part in path))
 
 
-def report_whitespace(sink: Sink, lines_by_field: dict[str, list[int]], examples: int) -> None:
+def whitespace_summary(name: str, lines: list[int], examples: int) -> str:
     """Q006 once per field and file: surrounding whitespace is a habit of whoever
     wrote the file (every completion ends with a newline), so it is one finding
     with its count and first lines, not one per row (a 1,800-row file would
     get 1,800 infos). The safe fix still strips every row."""
-    for name, lines in lines_by_field.items():
-        shown = ", ".join(str(line) for line in lines[:5])
-        more = f" and {len(lines) - 5:,} more" if len(lines) > 5 else ""
-        sink.add(
-            Q006,
-            lines[0],
-            f"Leading/trailing whitespace in {name} of {len(lines):,} of {examples:,} "
-            f"example(s) (line{'s' if len(lines) > 1 else ''} {shown}{more}); "
-            "the fix strips it.",
-            field=name,
-        )
+    return (
+        f"Leading/trailing whitespace in {name} of {len(lines):,} of {examples:,} "
+        f"example(s) (line{'s' if len(lines) > 1 else ''} {lines_shown(lines)}); "
+        "the fix strips it."
+    )
 
 
 def empty_input_markers(

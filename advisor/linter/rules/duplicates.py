@@ -186,5 +186,5 @@ def check_exact(
                 kind="leak",
             )
             if finding is not None and not self_instruct:
-                sink.drop(ordinal)  # written only by --fix-eval
+                sink.drop(ordinal, leak=True)  # written only by --fix-eval
     return unique
