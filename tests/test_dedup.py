@@ -85,6 +85,52 @@ def test_similar_pairs_is_exact(threshold: float) -> None:
     assert cross == cross_expected
 
 
+def test_approximate_search_finds_the_planted_pairs_once_each() -> None:
+    """The HNSW path (used past ANN_MIN_ROWS) on planted pairs and a cluster larger
+    than its neighbour count: every planted pair, each once with i < j, exact scores;
+    the cluster's members all join it; the cross mode pairs eval rows with train rows."""
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((3000, 48)).astype(np.float32)
+    vectors[2000:2200] = vectors[:200] + 0.05 * rng.standard_normal((200, 48)).astype(np.float32)
+    vectors[2500:2540] = vectors[2499] + 0.02 * rng.standard_normal((40, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = list(dedup.similar_pairs(vectors, 0.95, approximate=True))
+    pairs = {(i, j) for i, j, _ in found}
+    assert len(pairs) == len(found) and all(i < j for i, j in pairs)
+    assert {(i, 2000 + i) for i in range(200)} <= pairs
+    assert all(abs(s - float(vectors[i] @ vectors[j])) < 1e-5 for i, j, s in found)
+    assert all(s >= 0.95 for _, _, s in found)
+    cluster = {k for pair in pairs for k in pair if k >= 2499}
+    assert cluster == set(range(2499, 2540))  # 41 members, 32 neighbours asked per row
+    assert sum(1 for i, j in pairs if i >= 2499) < 41 * 40 // 2  # not every pair: the limit
+    exact = {(i, j) for i, j, _ in dedup.similar_pairs(vectors, 0.95, approximate=False)}
+    assert pairs <= exact
+    cross = {
+        (i, j)
+        for i, j, _ in dedup.similar_pairs(
+            vectors[2000:2100], 0.95, other=vectors[:1000], approximate=True
+        )
+    }
+    assert cross == {(i, i) for i in range(100)}
+
+
+def test_the_approximate_search_takes_over_past_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = dedup.approximate_pairs
+
+    def spy(vectors: np.ndarray, *args: object, **kwargs: object) -> object:
+        calls.append(len(vectors))
+        return real(vectors, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dedup, "approximate_pairs", spy)
+    monkeypatch.setattr(dedup, "ANN_MIN_ROWS", 500)
+    vectors = np.eye(600, 32, dtype=np.float32)[np.arange(600) % 32]
+    list(dedup.similar_pairs(vectors[:400], 0.9))
+    assert calls == []
+    list(dedup.similar_pairs(vectors, 0.9))
+    assert calls == [600]
+
+
 def test_leader_clusters_keep_every_member_close_to_its_keeper() -> None:
     pairs = [dedup.Pair(0, 1, 0.95, 1), dedup.Pair(1, 2, 0.95, 1), dedup.Pair(0, 3, 0.9, 1)]
     # 2 only matches 1, which is itself a member: 2 stays a keeper.
