@@ -122,3 +122,40 @@ def test_every_provider_entry_has_a_source_and_date() -> None:
     for model in providers.models.values():
         assert model.source and model.read
     assert providers.model("gpt-4o-mini").training_price_per_million == 3.0
+
+
+def test_tokens_are_counted_only_when_t001_is_selected(
+    real_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every text is most of a format-only lint's cost (bench/lint_speed.py),
+    so `--select F` skips it, and the facts say so instead of reporting zero tokens."""
+    from click.testing import CliRunner
+
+    from advisor.advice.engine import dataset_facts
+    from advisor.cli import cli
+    from advisor.linter import analyse
+
+    path = real_data / "openai-cookbook/toy_chat_fine_tuning.jsonl"
+    calls: list[int] = []
+    real = analyse.count_tokens
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyse, "count_tokens", spy)
+    uncounted = run_lint([path], LintOptions(select=("F",)))
+    facts = uncounted.results[0].facts
+    assert calls == []
+    measured = dataset_facts(uncounted.report())  # the advice takes no zero for a count
+    assert measured["input_tokens_median"] is None and measured["output_tokens_median"] is None
+    assert not facts.tokens_counted and facts.cost is None and facts.total_tokens == 0
+    assert facts.examples > 0 and facts.messages_per_example.max == 9  # the rest is measured
+    text = CliRunner().invoke(cli, ["lint", str(path), "--select", "F"]).output
+    assert "tokens not counted (T001 not selected)" in text
+    options = LintOptions(select=("F", "T001"), model="gpt-3.5-turbo-0613")
+    counted = run_lint([path], options).results[0].facts
+    assert calls and counted.tokens_counted and counted.tokens_per_example.max == 8032
+    assert counted.cost is not None and counted.cost.billable_tokens_per_epoch == 4306
+    options.select = ("ALL",)
+    assert dataset_facts(run_lint([path], options).report())["output_tokens_median"] == 10

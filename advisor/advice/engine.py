@@ -454,9 +454,12 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     repeated = duplicates.exact + (duplicates.near or 0) + (duplicates.semantic or 0)
     errors = sum(1 for f in report.findings if f.severity == "error" and f.line is not None)
     unique = max(0, facts.unique_examples - (duplicates.near or 0) - (duplicates.semantic or 0))
-    total = facts.tokens_per_example.median if facts.tokens_per_example else None
+    counted = facts.tokens_counted
+    total = facts.tokens_per_example.median if counted and facts.tokens_per_example else None
     output = (
-        facts.assistant_tokens_per_example.median if facts.assistant_tokens_per_example else None
+        facts.assistant_tokens_per_example.median
+        if counted and facts.assistant_tokens_per_example
+        else None
     )
     return {
         "unique_examples": unique,

@@ -63,7 +63,7 @@ class ExampleResult(NamedTuple):
 class Context:
     """Settings and caches shared by every analysed example of a run."""
 
-    encoder: Encoder
+    encoder: Encoder | None  # None when nothing reads tokens (``count`` and ``near`` off)
     tool_overhead: str
     error_codes: frozenset[str]
     empty_markers: frozenset[str]
@@ -71,6 +71,8 @@ class Context:
     wanted: frozenset[str]
     near: bool = False
     semantic: bool = False
+    # Token counts (T001 and the cost facts); the near level encodes the texts anyway.
+    count: bool = True
     # T004: the provider profile's image limits and its name (None: not published).
     image_limits: ImageLimits | None = None
     provider: str = ""
@@ -91,6 +93,7 @@ class Context:
     def role_cost(self, role: str) -> int:
         cost = self._role_tokens.get(role)
         if cost is None:
+            assert self.encoder is not None
             cost = self._role_tokens[role] = self.encoder.count(role)
         return cost
 
@@ -98,6 +101,7 @@ class Context:
         key = hash(repr(tools))
         cost = self._tools_tokens.get(key)
         if cost is None:
+            assert self.encoder is not None
             cost = tool_definition_tokens(tools, self.encoder, self.tool_overhead)
             self._tools_tokens[key] = cost
         return cost
@@ -116,6 +120,7 @@ def count_tokens(
     shared by every example) and of the output side, which near-duplicate
     detection shingles: the ids come for free with the count.
     """
+    assert context.encoder is not None
     encode = context.encoder.encoding.encode_ordinary
     chat = example.kind != TEXT
     total = REPLY_PRIMING if chat else 0
@@ -162,9 +167,12 @@ def content_hits(
     """
     wanted = context.wanted
     hits: list[Hit] = []
-    fields = list(texts_of(example))
-    joined = "\x00".join(text for _, text in fields)
-    active = [check for check in context.text_checks() if check.hint(joined)]
+    checks = context.text_checks()
+    active: list[TextCheck] = []
+    if checks:
+        fields = list(texts_of(example))
+        joined = "\x00".join(text for _, text in fields)
+        active = [check for check in checks if check.hint(joined)]
     if active:
         named = [(field_name(path), text) for path, text in fields]
         for check in active:
@@ -175,7 +183,8 @@ def content_hits(
         tokens.image_limits(example.images, context.image_limits, context.provider, hits)
     if content.Q006.code in wanted:
         content.whitespace(example, hits, edits)
-    content.reply_checks(example, context.empty_markers, wanted, hits)
+    if not wanted.isdisjoint(content.REPLY_CODES):
+        content.reply_checks(example, context.empty_markers, wanted, hits)
     if content.Q003.code in wanted:
         content.empty_input_markers(example, context.empty_markers, hits, edits)
     return hits
@@ -238,7 +247,8 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     near = None
     if counted:
         keep = context.near and keys is not None
-        tokens, assistant, prompt_ids, output_ids = count_tokens(example, context, keep)
+        if context.count or keep:
+            tokens, assistant, prompt_ids, output_ids = count_tokens(example, context, keep)
         if keys is not None and (context.semantic or keep):
             sides = comparison_texts(example)
             if keep:  # the input's guard fingerprint rides with its token ids

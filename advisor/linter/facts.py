@@ -102,6 +102,11 @@ class DatasetFacts(BaseModel):
     )
     assistant_tokens_per_example: Distribution = Field(default_factory=Distribution)
     total_tokens: int = 0
+    tokens_counted: bool = Field(
+        True,
+        description="False when T001 was not selected: the token figures are then empty "
+        "and `cost` is null, not zero",
+    )
     missing_system: int = 0
     missing_user: int = 0
     over_token_limit: int = 0

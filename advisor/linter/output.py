@@ -98,10 +98,12 @@ def _facts_lines(facts: DatasetFacts) -> list[str]:
     if facts.examples:
         t = facts.tokens_per_example
         m = facts.messages_per_example
-        lines.append(
-            f"  messages per example {m.min:g}–{m.max:g} (median {m.median:g}) · tokens per "
-            f"example {t.min:g}–{t.max:g} (median {t.median:g}, p95 {t.p95:g})"
+        tokens = (
+            f"tokens per example {t.min:g}–{t.max:g} (median {t.median:g}, p95 {t.p95:g})"
+            if facts.tokens_counted
+            else "tokens not counted (T001 not selected)"
         )
+        lines.append(f"  messages per example {m.min:g}–{m.max:g} (median {m.median:g}) · {tokens}")
         if facts.kind not in ("text", "classification"):
             lines.append(
                 f"  missing system message {facts.missing_system} · missing user message "

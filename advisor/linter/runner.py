@@ -31,7 +31,7 @@ from advisor.linter.facts import (
     FindingModel,
     LintReport,
 )
-from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns
+from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns, is_selected
 from advisor.linter.inputs import find_inputs
 from advisor.linter.parallel import analyse_dataset
 from advisor.linter.rules.base import lines_shown
@@ -119,7 +119,7 @@ class FileLinter:
         catalogue: Catalogue,
         providers: Providers,
         model: ModelProfile,
-        encoder: Encoder,
+        encoder: Encoder | None,
         embedders: Embedders,
         reference: DuplicateIndex | None = None,
         reference_similar: SimilarIndex | None = None,
@@ -175,6 +175,9 @@ class FileLinter:
             near=self.options.near and any(self.selected(r.code) for r in (D002, D003, D004)),
             semantic=self.options.semantic
             and any(self.selected(r.code) for r in (D002, D003, D005)),
+            # Counting every text is the floor of a lint's cost: skipped when nothing
+            # reads the counts (T001 and the cost facts go together; --select F).
+            count=self.encoder is not None and self.selected(T001.code),
         )
 
     def run(self) -> FileResult:
@@ -194,7 +197,7 @@ class FileLinter:
                 f"Preference data ({dataset.format}): train it with DPO/KTO, not supervised "
                 "fine-tuning. SFT-only checks (conflicting outputs) are skipped.",
             )
-        if self.encoder.note:
+        if self.encoder is not None and self.encoder.note:
             add(T003, None, self.encoder.note)
         self.kind = dataset.kind
         state = _State()
@@ -249,15 +252,17 @@ class FileLinter:
             else:
                 add_hit(code, problem_line, message, field=field_name)
         if result.counted:
+            state.message_counts.append(result.messages)
+        if result.counted and self.context_flags.count:
             tokens = result.tokens
             state.tokens.append(tokens)
             state.assistant_tokens.append(result.assistant_tokens)
-            state.message_counts.append(result.messages)
             limit = self.model.training_context
             state.billable += min(limit, tokens)
             if tokens > limit:
                 state.over_limit += 1
-                message = over_limit_message(tokens, limit, self.encoder.name, self.model.name)
+                encoding = self.encoder.name if self.encoder else ""
+                message = over_limit_message(tokens, limit, encoding, self.model.name)
                 self.sink.add(T001, line, message)
         for path, action in result.edits:  # F026's rename applies to invalid rows too
             self.fix_plan.edit(result.ordinal, path, action)
@@ -350,11 +355,16 @@ class FileLinter:
     # ------------------------------------------------------------------ facts
 
     def _facts(self, dataset: Dataset, state: _State) -> DatasetFacts:
+        counted = self.context_flags.count and state.examples
+        return self._dataset_facts(dataset, state, self._cost(state) if counted else None)
+
+    def _cost(self, state: _State) -> CostFacts:
+        assert self.encoder is not None
         examples_for_epochs = max(state.unique, 0)
         epochs = self.options.epochs or default_epochs(examples_for_epochs, self.providers.defaults)
         price = self.model.training_price_per_million
         charged = state.billable * epochs
-        cost = CostFacts(
+        return CostFacts(
             model=self.model.name,
             encoding=self.encoder.name,
             exact_tokenizer=self.encoder.note is None,
@@ -370,6 +380,11 @@ class FileLinter:
             price_source=self.model.source,
             price_read=self.model.read,
         )
+
+    def _dataset_facts(
+        self, dataset: Dataset, state: _State, cost: CostFacts | None
+    ) -> DatasetFacts:
+        counted = self.context_flags.count
         examples = state.examples
         return DatasetFacts(
             file=self.file,
@@ -388,6 +403,7 @@ class FileLinter:
             token_histogram=histogram(state.tokens),
             assistant_tokens_per_example=Distribution.of(state.assistant_tokens),
             total_tokens=sum(state.tokens),
+            tokens_counted=counted,
             missing_system=state.missing_system,
             missing_user=state.missing_user,
             over_token_limit=state.over_limit,
@@ -403,7 +419,7 @@ class FileLinter:
             labels=dict(state.labels.most_common()) if state.labels else None,
             text_column=dataset.text_column,
             label_column=dataset.label_column,
-            cost=cost if examples else None,
+            cost=cost,
             notes=dataset.notes,
         )
 
@@ -517,7 +533,12 @@ def run_lint(
     check_patterns(options.ignore, "ignore", catalogue.rules)
     providers = load_providers()
     model = providers.model(options.model)
-    encoder = load_encoder(model)
+    # Loading an encoding costs ~0.4 s; only token counts (T001), the note that they
+    # are approximate (T003) and the shingles of near duplicates (D002-D004 without
+    # --no-near) read it.
+    reads_tokens = [T001, T003] + ([D002, D003, D004] if options.near else [])
+    wanted = any(is_selected(r.code, options.select, options.ignore) for r in reads_tokens)
+    encoder = load_encoder(model) if wanted else None
     inputs = find_inputs(paths, options.include)
     files = inputs.files
     embedders = Embedders(options.embedding_model)

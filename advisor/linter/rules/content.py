@@ -147,6 +147,10 @@ def empty_input_markers(
             edits.append((path, "empty"))
 
 
+# The rules ``reply_checks`` reports: it is skipped when none is selected.
+REPLY_CODES = frozenset(rule.code for rule in (Q002, Q004, Q005, Q009, Q010, Q011))
+
+
 def reply_checks(
     example: Example, empty_markers: frozenset[str], wanted: frozenset[str], hits: list[Hit]
 ) -> None:
