@@ -19,9 +19,18 @@ On the same 50,000 texts built from ../shared/data:
    pair must be embedded by it. Goal (issue 15): 1.5x semhash with MiniLM's
    judgement.
 
+With ``--million`` it instead runs the scale check on 1,000,000 rows (the real
+texts, then rows made of two real texts each, drawn at random, so every row is
+distinct): semhash, and the fast tier's proposal step as advisor runs it (static
+vectors, approximate neighbour index past 100,000 rows), each in a fresh process
+with its wall time and peak memory. MiniLM's share is projected from its rate
+measured on 2,000 of the rows (running it on a million rows takes hours on this
+machine); projected figures say so.
+
 Needs the bench extra (``pip install -e '.[bench]'``). Not part of the test suite.
 
     python bench/dedup_speed.py [--texts 50000]
+    python bench/dedup_speed.py --million [--texts 1000000]
 """
 
 from __future__ import annotations
@@ -48,8 +57,22 @@ from advisor.similarity.embeddings import BATCH_SIZE, EmbeddingCache, embed, loa
 csv.field_size_limit(1 << 30)
 
 
+def build_rows(count: int, seed: int = 15) -> list[str]:
+    """``count`` distinct rows: every real text, then two real texts joined (drawn at
+    random), until there are enough."""
+    texts = build_texts(0)
+    rows = dict.fromkeys(texts[:count])
+    rng = np.random.default_rng(seed)
+    while len(rows) < count:
+        first, second = rng.integers(0, len(texts), size=(2, count - len(rows)))
+        joined = (f"{texts[a]} {texts[b]}" for a, b in zip(first, second, strict=True))
+        rows.update(dict.fromkeys(joined))
+    return list(rows)[:count]
+
+
 def build_texts(count: int) -> list[str]:
-    """Distinct short and medium texts from several real datasets."""
+    """Distinct short and medium texts from several real datasets (all of them when
+    ``count`` is 0)."""
     texts: list[str] = []
     for name in ("train.csv", "test.csv"):
         with (DATA / "banking77" / name).open(encoding="utf-8") as handle:
@@ -74,6 +97,8 @@ def build_texts(count: int) -> list[str]:
     ):
         texts.append(row["instruction"])
     unique = [t for t in dict.fromkeys(t.strip() for t in texts) if t]
+    if not count:
+        return unique
     if len(unique) < count:
         sys.exit(f"only {len(unique):,} distinct texts available")
     return unique[:count]
@@ -106,8 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--texts", type=int, default=50_000)
+    parser.add_argument("--texts", type=int, default=None)
+    parser.add_argument("--million", action="store_true", help="the 1,000,000-row scale check")
     args = parser.parse_args()
+    if args.million:
+        million(args.texts or 1_000_000)
+        return
+    args.texts = args.texts or 50_000
     threshold = load_catalogue().thresholds.semantic_cosine
     texts = build_texts(args.texts)
     print(f"{len(texts):,} distinct texts, median {int(np.median([len(t) for t in texts]))} chars")
@@ -258,6 +288,93 @@ def compare_semhash(
         f"   floor of any MiniLM-confirmed tier: the {floor:.1%} of texts in a true pair must be "
         f"embedded by MiniLM: >= {best:.1f}s = {best / semhash_seconds:.1f}x semhash"
     )
+
+
+# --------------------------------------------------------------------------- --million
+
+
+def million(count: int) -> None:
+    """Section 4: the scale check, each step in a fresh process (its own peak memory)."""
+    import multiprocessing
+
+    threshold = load_catalogue().thresholds.semantic_cosine
+    fast = load_catalogue().thresholds.semantic_fast_cosine
+    rows = build_rows(count)
+    real = len(build_texts(0))
+    print(
+        f"{len(rows):,} distinct rows, median {int(np.median([len(t) for t in rows]))} chars: "
+        f"{min(real, count):,} real texts, then pairs of them (each text in ~"
+        f"{max(1.0, 1 + 2 * (count - real) / real):.0f} rows, so the file is templated)"
+    )
+    model2vec_from_minilm()  # distilled once, outside the timings
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rows.jsonl"
+        path.write_text("".join(json.dumps(t) + "\n" for t in rows), encoding="utf-8")
+        del rows
+        spawn = multiprocessing.get_context("spawn")
+        results = {}
+        for step in ("semhash", "static", "minilm"):
+            with spawn.Pool(1) as pool:
+                results[step] = pool.apply(_million_step, (step, str(path), fast))
+            seconds, peak, detail = results[step][:3]
+            print(f"   {step}: {seconds:.1f}s, peak {peak / 1e9:.2f} GB; {detail}")
+    semhash_seconds = results["semhash"][0]
+    rate = results["minilm"][3]
+    full = rate * count
+    print(
+        f"\n4. {count:,} rows, semhash {semhash_seconds:.1f}s (measured); advisor full tier "
+        f"~{full:.0f}s projected (MiniLM at the measured {1 / rate:.0f} texts/s on every row) "
+        f"= {full / semhash_seconds:.0f}x semhash"
+    )
+    for step in ("static",):  # model2vec's proposer: sections 3 at 10k and 50k
+        seconds, peak, _, touched = results[step]
+        estimate = seconds + rate * touched
+        print(
+            f"   fast tier proposing with {step} at {fast}: proposal {seconds:.1f}s measured, "
+            f"{touched / count:.1%} of rows go to MiniLM: ~{estimate:.0f}s projected = "
+            f"{estimate / semhash_seconds:.0f}x semhash; peak {peak / 1e9:.2f} GB"
+        )
+    print(f"   (threshold for the confirmed pairs: {threshold})")
+
+
+def _million_step(step: str, path: str, fast: float) -> tuple[float, int, str, float]:
+    """One timed step in a fresh process: (seconds, peak bytes, what it found, a number
+    the summary needs: texts touched, or MiniLM's seconds per text)."""
+    import resource
+
+    texts = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    started = time.perf_counter()
+    if step == "semhash":
+        from semhash import SemHash
+
+        model = model2vec_from_minilm()
+        result = SemHash.from_records(records=texts, model=model).self_deduplicate(threshold=0.9)
+        detail, number = f"drops {len(texts) - len(result.selected):,} rows", 0.0
+    elif step in ("static", "model2vec"):
+        if step == "static":
+            from advisor.similarity.static_embeddings import load_static
+
+            vectors = load_static(load_embedder()).encode(texts)
+        else:
+            vectors = unit(model2vec_from_minilm().encode(texts))  # type: ignore[attr-defined]
+        pairs = [(i, j) for i, j, _ in dedup.similar_pairs(vectors, fast)]
+        touched = len({k for pair in pairs for k in pair})
+        detail = f"{len(pairs):,} proposed pairs touch {touched:,} rows"
+        number = float(touched)
+    else:
+        sample = [texts[k] for k in np.random.default_rng(0).choice(len(texts), 2000, False)]
+        embedder = load_embedder()
+        with tempfile.TemporaryDirectory() as folder:  # an empty cache: every text embedded
+            cache = EmbeddingCache(Path(folder) / "cache.sqlite")
+            embed(embedder, ["warm up", "the model"], progress=False, cache=cache)
+            started = time.perf_counter()
+            embed(embedder, sample, progress=False, cache=cache)
+            number = (time.perf_counter() - started) / len(sample)
+            cache.close()
+        detail = f"MiniLM embeds {1 / number:.0f} texts/s (2,000 random rows)"
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return seconds, peak, detail, number
 
 
 if __name__ == "__main__":
