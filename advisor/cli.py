@@ -239,12 +239,13 @@ def lint(
       advisor lint train.jsonl --eval valid.jsonl --semantic
       advisor lint data/ --include '*.jsonl' -v
     """
-    from advisor.api import lint_options, run_lint
     from advisor.config import AdvisorConfig, load_config
     from advisor.fsutil import refuse_to_overwrite
     from advisor.linter.fixes import move_leak_fixes_to_training, write_fixed
     from advisor.linter.inputs import find_inputs
+    from advisor.linter.options import lint_options
     from advisor.linter.output import render
+    from advisor.linter.runner import run_lint
 
     config = AdvisorConfig() if no_config else load_config()[0]
     options = lint_options(
@@ -356,9 +357,10 @@ def dups(
       advisor dups train.jsonl
       advisor dups train.jsonl --eval valid.jsonl --semantic --format json
     """
-    from advisor.api import lint_options, run_lint
     from advisor.config import load_config
     from advisor.linter.clusters import build_clusters, render_clusters
+    from advisor.linter.options import lint_options
+    from advisor.linter.runner import run_lint
 
     # dups shows every duplicate rule, whatever [tool.advisor] selects or ignores.
     config = load_config()[0].model_copy(

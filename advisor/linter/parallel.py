@@ -11,10 +11,12 @@ and platforms without ``fork`` run inline: the result is the same.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from advisor.datasets import Dataset
@@ -30,6 +32,23 @@ _BATCH = 2048
 
 # Set in the parent just before forking; workers read it (never pickled).
 _SHARED: tuple[Dataset, Context] | None = None
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused for a lint: a large file allocates millions of
+    small objects (parsed records, examples, results, pairs), none in reference
+    cycles, and each collection rescans everything still alive. Measured with
+    bench/lint_speed.py on 100,000 rows: 24.3 -> 19.3 CPU-s for the default lint,
+    4.7 -> 3.9 for ``--select F``. Forked workers inherit the pause; reference
+    counting still frees everything as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def analyse_dataset(

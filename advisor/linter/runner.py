@@ -33,7 +33,7 @@ from advisor.linter.facts import (
 )
 from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns, is_selected
 from advisor.linter.inputs import find_inputs
-from advisor.linter.parallel import analyse_dataset
+from advisor.linter.parallel import analyse_dataset, cyclic_gc_paused
 from advisor.linter.rules.base import lines_shown
 from advisor.linter.rules.content import (
     Q006,
@@ -549,17 +549,18 @@ def run_lint(
         "encoder": encoder,
         "embedders": embedders,
     }
-    results = [FileLinter(path, options, **shared).run() for path in files]
-    eval_result = None
-    if eval_path is not None:
-        if not Path(eval_path).is_file():
-            raise InputError(f"{eval_path}: no such file (given as --eval).")
-        linter = FileLinter(
-            Path(eval_path),
-            options,
-            **shared,
-            reference=results[0].index if results else None,
-            reference_similar=results[0].similar_index if results else None,
-        )
-        eval_result = linter.run()
+    if eval_path is not None and not Path(eval_path).is_file():
+        raise InputError(f"{eval_path}: no such file (given as --eval).")
+    with cyclic_gc_paused():
+        results = [FileLinter(path, options, **shared).run() for path in files]
+        eval_result = None
+        if eval_path is not None:
+            linter = FileLinter(
+                Path(eval_path),
+                options,
+                **shared,
+                reference=results[0].index if results else None,
+                reference_similar=results[0].similar_index if results else None,
+            )
+            eval_result = linter.run()
     return LintRun(results, eval_result, inputs.skipped)
