@@ -17,7 +17,8 @@ On the same 50,000 texts built from ../shared/data:
    tier, with the fraction of texts the fast tier sends to MiniLM, and the floor
    for any design that confirms pairs with MiniLM: the texts that are in a true
    pair must be embedded by it. Goal (issue 15): 1.5x semhash with MiniLM's
-   judgement.
+   judgement. Then the peak memory of each: semhash and the proposal steps in
+   fresh processes, advisor's full tier as this process after embedding.
 
 With ``--million`` it instead runs the scale check on 1,000,000 rows (the real
 texts, then rows made of two real texts each, drawn at random, so every row is
@@ -150,6 +151,7 @@ def main() -> None:
         vectors = embed(embedder, texts, progress=False, cache=cache)
         ours = time.perf_counter() - started
         cache.close()
+    full_peak = _peak_bytes()  # advisor's embedding step, before the other sections
     ordered = sorted(texts, key=len)
     batches = [ordered[i : i + BATCH_SIZE] for i in range(0, len(ordered), BATCH_SIZE)]
     started = time.perf_counter()
@@ -178,6 +180,7 @@ def main() -> None:
         f"({mining / ours_search:.1f}x advisor), recall {recall(mined_pairs, truth):.3f}"
     )
     compare_semhash(texts, vectors, truth, threshold, embedder, ours)
+    step_peaks(texts, full_peak)
     try:
         from cleanlab import Datalab
 
@@ -290,6 +293,39 @@ def compare_semhash(
     )
 
 
+def _peak_bytes() -> int:
+    """This process's peak resident memory. Linux's VmHWM starts afresh when a process
+    execs (a spawned step); ``ru_maxrss`` would carry over the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def step_peaks(texts: list[str], full_peak: int) -> None:
+    """Peak memory of semhash and of the fast tier's proposal steps, each in a fresh
+    process on the same texts, next to this process's peak after advisor's full-tier
+    embedding (its exact search adds one block of at most 64 MB)."""
+    import multiprocessing
+
+    fast = load_catalogue().thresholds.semantic_fast_cosine
+    print(f"   peak memory: advisor full tier {full_peak / 1e9:.2f} GB (after embedding)", end="")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "texts.jsonl"
+        path.write_text("".join(json.dumps(t) + "\n" for t in texts), encoding="utf-8")
+        for step in ("semhash", "static", "model2vec"):
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                _, peak, _, _ = pool.apply(_million_step, (step, str(path), fast))
+            name = {"static": "static-table proposal", "model2vec": "model2vec proposal"}
+            print(f"; {name.get(step, step)} {peak / 1e9:.2f} GB", end="")
+    print(" (each in a fresh process)")
+
+
 # --------------------------------------------------------------------------- --million
 
 
@@ -340,8 +376,6 @@ def million(count: int) -> None:
 def _million_step(step: str, path: str, fast: float) -> tuple[float, int, str, float]:
     """One timed step in a fresh process: (seconds, peak bytes, what it found, a number
     the summary needs: texts touched, or MiniLM's seconds per text)."""
-    import resource
-
     texts = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
     started = time.perf_counter()
     if step == "semhash":
@@ -373,8 +407,7 @@ def _million_step(step: str, path: str, fast: float) -> tuple[float, int, str, f
             cache.close()
         detail = f"MiniLM embeds {1 / number:.0f} texts/s (2,000 random rows)"
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return seconds, peak, detail, number
+    return seconds, _peak_bytes(), detail, number
 
 
 if __name__ == "__main__":
