@@ -87,8 +87,10 @@ def test_similar_pairs_is_exact(threshold: float) -> None:
 
 def test_approximate_search_finds_the_planted_pairs_once_each() -> None:
     """The HNSW path (used past ANN_MIN_ROWS) on planted pairs and a cluster larger
-    than its neighbour count: every planted pair, each once with i < j, exact scores;
-    the cluster's members all join it; the cross mode pairs eval rows with train rows."""
+    than its neighbour count: each pair once with i < j and its exact score, nothing
+    under the threshold, nothing the exact search would not report, and (it is
+    approximate, and its multi-threaded build is not deterministic) nearly every
+    planted pair, cluster member and cross pair."""
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((3000, 48)).astype(np.float32)
     vectors[2000:2200] = vectors[:200] + 0.05 * rng.standard_normal((200, 48)).astype(np.float32)
@@ -97,21 +99,22 @@ def test_approximate_search_finds_the_planted_pairs_once_each() -> None:
     found = list(dedup.similar_pairs(vectors, 0.95, approximate=True))
     pairs = {(i, j) for i, j, _ in found}
     assert len(pairs) == len(found) and all(i < j for i, j in pairs)
-    assert {(i, 2000 + i) for i in range(200)} <= pairs
     assert all(abs(s - float(vectors[i] @ vectors[j])) < 1e-5 for i, j, s in found)
     assert all(s >= 0.95 for _, _, s in found)
-    cluster = {k for pair in pairs for k in pair if k >= 2499}
-    assert cluster == set(range(2499, 2540))  # 41 members, 32 neighbours asked per row
-    assert sum(1 for i, j in pairs if i >= 2499) < 41 * 40 // 2  # not every pair: the limit
     exact = {(i, j) for i, j, _ in dedup.similar_pairs(vectors, 0.95, approximate=False)}
     assert pairs <= exact
+    planted = {(i, 2000 + i) for i in range(200)}
+    assert len(planted & pairs) >= 190
+    cluster = {k for pair in pairs for k in pair if k >= 2499}
+    assert len(cluster) >= 39  # of 41 members, with 32 neighbours asked per row
+    assert sum(1 for i, j in pairs if i >= 2499) < 41 * 40 // 2  # not every pair: the limit
     cross = {
         (i, j)
         for i, j, _ in dedup.similar_pairs(
             vectors[2000:2100], 0.95, other=vectors[:1000], approximate=True
         )
     }
-    assert cross == {(i, i) for i in range(100)}
+    assert cross <= {(i, i) for i in range(100)} and len(cross) >= 95
 
 
 def test_the_approximate_search_takes_over_past_its_size(monkeypatch: pytest.MonkeyPatch) -> None:
