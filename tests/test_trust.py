@@ -169,10 +169,8 @@ def test_ctrl_c_during_a_parallel_lint_exits_130_quietly_and_leaves_no_process(
 
     big = tmp_path / "big.jsonl"
     row = chat("How do I reset the password of my account? " * 8, "Open Settings. " * 20)
-    # Large enough for worker processes, and for the lint (about 1.5 s of work for 2
-    # workers) to be still running when the interrupt comes, even on a fast machine.
-    big.write_text("".join(row.replace("account", f"account {i}") + "\n" for i in range(30000)))
-    assert big.stat().st_size > 4_000_000
+    big.write_text("".join(row.replace("account", f"account {i}") + "\n" for i in range(9000)))
+    assert big.stat().st_size > 4_000_000  # large enough for worker processes
     for _ in range(4):
         process = subprocess.Popen(
             [*advisor_executable(), "lint", str(big), "-q"],
@@ -357,14 +355,9 @@ def test_ctrl_c_in_ask_keeps_the_answers_and_says_how_to_resume(tmp_path: Path) 
         progress.read_text() if progress.exists() else ""
     ):
         time.sleep(0.05)
-    time.sleep(0.3)  # let it reach the next question
     process.send_signal(signal.SIGINT)
-    # Standard input stays open until it has exited: closed early (as communicate()
-    # does), a busy machine may let it read the end of input before the interrupt.
-    process.wait(timeout=30)
-    stderr = process.stderr.read() if process.stderr else ""
-    process.stdin.close()
-    assert process.returncode == 130, stderr
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
     assert f"advisor ask -o {output}` resumes" in stderr and "Traceback" not in stderr
     assert 'task_type = "classification"' in progress.read_text() and not output.exists()
 
