@@ -83,12 +83,24 @@ def run_console_script(
     )
 
 
+def as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test interrupts: Ctrl-C's default action, as
+    in a terminal's foreground job. A test run started in the background (`cmd &`
+    in a script, nohup) inherits SIGINT ignored, and so would every child: Python
+    keeps an inherited "ignore", rightly, so the interrupt would never arrive."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when(
     args: list[str], ready: Callable[[], bool], timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Start `advisor ARGS`, send it SIGINT (Ctrl-C) once ``ready()`` holds, and wait."""
     process = subprocess.Popen(
-        [*advisor_executable(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*advisor_executable(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_in_a_terminal,
     )
     deadline = time.monotonic() + timeout
     while not ready() and process.poll() is None and time.monotonic() < deadline:

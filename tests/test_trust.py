@@ -165,7 +165,7 @@ def test_an_absurd_policy_condition_is_refused_with_a_reason(
 def test_ctrl_c_during_a_parallel_lint_exits_130_quietly_and_leaves_no_process(
     tmp_path: Path,
 ) -> None:
-    from tests.helpers import advisor_executable
+    from tests.helpers import advisor_executable, as_in_a_terminal
 
     big = tmp_path / "big.jsonl"
     row = chat("How do I reset the password of my account? " * 8, "Open Settings. " * 20)
@@ -177,6 +177,7 @@ def test_ctrl_c_during_a_parallel_lint_exits_130_quietly_and_leaves_no_process(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=as_in_a_terminal,
         )
         workers: list[str] = []
         deadline = time.monotonic() + 30
@@ -336,7 +337,7 @@ def test_the_report_numbers_agree_and_speak_plainly(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_in_ask_keeps_the_answers_and_says_how_to_resume(tmp_path: Path) -> None:
-    from tests.helpers import advisor_executable
+    from tests.helpers import advisor_executable, as_in_a_terminal
 
     output = tmp_path / "usecase.toml"
     progress = tmp_path / "usecase.toml.partial"
@@ -346,6 +347,7 @@ def test_ctrl_c_in_ask_keeps_the_answers_and_says_how_to_resume(tmp_path: Path) 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_in_a_terminal,
     )
     assert process.stdin is not None
     process.stdin.write("classification\nmonthly\n")
