@@ -331,3 +331,19 @@ def test_report_fits_phone_and_desktop_widths(browser, tmp_path: Path) -> None: 
             assert found["small"] == [], (where, found["small"][:5])
             assert found["clipped"] == [], (where, found["clipped"][:5])
             assert found["spill"] == [], (where, found["spill"][:5])
+
+
+def test_the_report_says_tokens_were_not_counted_instead_of_showing_zeros() -> None:
+    """A lint without T001 (`[tool.advisor] select = ["F"]`) counts no tokens; the
+    page says so rather than printing 0 / 0 / 0 as if measured."""
+    import json
+
+    from advisor.report.html import render_html
+
+    data = json.loads((REPO / "docs" / "example-report.json").read_text(encoding="utf-8"))
+    assert "Tokens per example" in render_html(data)
+    for facts in (data["lint"]["facts"], data["lint"]["eval_facts"]):
+        facts["tokens_counted"] = False
+    html = render_html(data)
+    assert "not counted (T001 not selected)" in html
+    assert html.count("not counted") == 4  # tokens and the limit, training and evaluation
