@@ -320,7 +320,7 @@ def step_peaks(texts: list[str], full_peak: int) -> None:
         path.write_text("".join(json.dumps(t) + "\n" for t in texts), encoding="utf-8")
         for step in ("semhash", "static", "model2vec"):
             with multiprocessing.get_context("spawn").Pool(1) as pool:
-                _, peak, _, _ = pool.apply(_million_step, (step, str(path), fast))
+                _, peak, _, _ = pool.apply(_timed_step, (step, str(path), fast))
             name = {"static": "static-table proposal", "model2vec": "model2vec proposal"}
             print(f"; {name.get(step, step)} {peak / 1e9:.2f} GB", end="")
     print(" (each in a fresh process)")
@@ -333,8 +333,8 @@ def million(count: int) -> None:
     """Section 4: the scale check, each step in a fresh process (its own peak memory)."""
     import multiprocessing
 
-    threshold = load_catalogue().thresholds.semantic_cosine
-    fast = load_catalogue().thresholds.semantic_fast_cosine
+    thresholds = load_catalogue().thresholds
+    threshold, fast = thresholds.semantic_cosine, thresholds.semantic_fast_cosine
     rows = build_rows(count)
     real = len(build_texts(0))
     print(
@@ -351,7 +351,7 @@ def million(count: int) -> None:
         results = {}
         for step in ("semhash", "static", "minilm"):
             with spawn.Pool(1) as pool:
-                results[step] = pool.apply(_million_step, (step, str(path), fast))
+                results[step] = pool.apply(_timed_step, (step, str(path), fast))
             seconds, peak, detail = results[step][:3]
             print(f"   {step}: {seconds:.1f}s, peak {peak / 1e9:.2f} GB; {detail}")
     semhash_seconds = results["semhash"][0]
@@ -373,7 +373,7 @@ def million(count: int) -> None:
     print(f"   (threshold for the confirmed pairs: {threshold})")
 
 
-def _million_step(step: str, path: str, fast: float) -> tuple[float, int, str, float]:
+def _timed_step(step: str, path: str, fast: float) -> tuple[float, int, str, float]:
     """One timed step in a fresh process: (seconds, peak bytes, what it found, a number
     the summary needs: texts touched, or MiniLM's seconds per text)."""
     texts = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]

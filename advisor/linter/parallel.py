@@ -38,10 +38,10 @@ _SHARED: tuple[Dataset, Context] | None = None
 def cyclic_gc_paused() -> Iterator[None]:
     """Python's cycle collector paused for a lint: a large file allocates millions of
     small objects (parsed records, examples, results, pairs), none in reference
-    cycles, and each collection rescans everything still alive. Measured with
-    bench/lint_speed.py on 100,000 rows: 24.3 -> 19.3 CPU-s for the default lint,
-    4.7 -> 3.9 for ``--select F``. Forked workers inherit the pause; reference
-    counting still frees everything as before."""
+    cycles, and each collection rescans everything still alive. On the 100,000-row
+    file of bench/lint_speed.py (a noisy machine): 24.3 -> 19.3 CPU-s for the
+    default lint (one run each way), 4.7 -> 3.8-4.2 for ``--select F`` (two).
+    Forked workers inherit the pause; reference counting still frees everything."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -261,8 +261,8 @@ class FileLinter:
             state.billable += min(limit, tokens)
             if tokens > limit:
                 state.over_limit += 1
-                encoding = self.encoder.name if self.encoder else ""
-                message = over_limit_message(tokens, limit, encoding, self.model.name)
+                assert self.encoder is not None  # counting needs it (context())
+                message = over_limit_message(tokens, limit, self.encoder.name, self.model.name)
                 self.sink.add(T001, line, message)
         for path, action in result.edits:  # F026's rename applies to invalid rows too
             self.fix_plan.edit(result.ordinal, path, action)
@@ -354,10 +354,6 @@ class FileLinter:
 
     # ------------------------------------------------------------------ facts
 
-    def _facts(self, dataset: Dataset, state: _State) -> DatasetFacts:
-        counted = self.context_flags.count and state.examples
-        return self._dataset_facts(dataset, state, self._cost(state) if counted else None)
-
     def _cost(self, state: _State) -> CostFacts:
         assert self.encoder is not None
         examples_for_epochs = max(state.unique, 0)
@@ -381,9 +377,7 @@ class FileLinter:
             price_read=self.model.read,
         )
 
-    def _dataset_facts(
-        self, dataset: Dataset, state: _State, cost: CostFacts | None
-    ) -> DatasetFacts:
+    def _facts(self, dataset: Dataset, state: _State) -> DatasetFacts:
         counted = self.context_flags.count
         examples = state.examples
         return DatasetFacts(
@@ -419,7 +413,7 @@ class FileLinter:
             labels=dict(state.labels.most_common()) if state.labels else None,
             text_column=dataset.text_column,
             label_column=dataset.label_column,
-            cost=cost,
+            cost=self._cost(state) if counted and examples else None,
             notes=dataset.notes,
         )
 

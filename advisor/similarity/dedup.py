@@ -260,8 +260,8 @@ def embedding_sides(
 
 # Past this many searched rows an approximate index (usearch's HNSW) replaces the
 # exact search: the exact search grows with n² (8.5 s for 50,000 static vectors on
-# 2 cores, so about an hour for a million), the index with n log n. Measured with
-# bench/dedup_speed.py and /tmp experiments noted in ARCHITECTURE.md.
+# 2 cores, so about an hour for a million), the index with n log n (the
+# measurements are in ARCHITECTURE.md, "Semantic duplicates past one machine").
 ANN_MIN_ROWS = 100_000
 # Neighbours asked of the index per row. A row whose duplicates number more than
 # this keeps only its closest ones as pairs; clusters still join through them
