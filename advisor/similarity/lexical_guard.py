@@ -69,19 +69,33 @@ def fingerprint(text: str) -> tuple[int, int, int, int]:
     """The content words of the last ``TAIL_WORDS`` words of ``text`` and of the last
     ``WIDE_WORDS``, each a set in two 64-bit masks: (tail low, tail high, wide low,
     wide high). Words are whitespace-separated tokens; what a token holds (letters,
-    digits, punctuation) is worked out once per distinct token (``_bits``)."""
+    digits, punctuation) is worked out once per distinct token (``_bits``).
+
+    Most tokens hold no content word or fit whole in both windows, and take one
+    OR of their cached union; only a token that straddles a window's edge goes
+    bit by bit (the result is the same: tests/test_lexical_guard.py)."""
     tokens = text[-_WIDE_CHARACTERS:].split()
     if len(text) > _WIDE_CHARACTERS:
         tokens = tokens[1:]  # the first may be cut
     tail = wide = 0
     content = seen = 0  # content words, and all words, from the end
     for token in reversed(tokens):
-        bits, words = _bits(token)
-        for bit in bits[: max(0, WIDE_WORDS - seen)]:
-            wide |= bit
-            if content < TAIL_WORDS:
-                tail |= bit
-            content += 1
+        bits, words, union = _bits(token)
+        if bits:
+            room = WIDE_WORDS - seen
+            if len(bits) <= room and content + len(bits) <= TAIL_WORDS:
+                tail |= union
+                wide |= union
+                content += len(bits)
+            elif len(bits) <= room and content >= TAIL_WORDS:
+                wide |= union
+                content += len(bits)
+            else:
+                for bit in bits[: max(0, room)]:
+                    wide |= bit
+                    if content < TAIL_WORDS:
+                        tail |= bit
+                    content += 1
         seen += words
         if seen >= WIDE_WORDS:
             break
@@ -89,17 +103,20 @@ def fingerprint(text: str) -> tuple[int, int, int, int]:
 
 
 @lru_cache(maxsize=1 << 17)
-def _bits(token: str) -> tuple[tuple[int, ...], int]:
+def _bits(token: str) -> tuple[tuple[int, ...], int, int]:
     """The bit of each content word of a token, last word first (none for function
-    words and long numbers), and how many words it holds. Cached: the same tokens
-    come back row after row."""
+    words and long numbers), how many words it holds, and the union of the bits.
+    Cached: the same tokens come back row after row."""
     words = _WORD.findall(token.lower().replace("\u2019", "'"))
     bits = tuple(
         1 << (crc32(_stem(word).encode()) & 127)
         for word in reversed(words)
         if word not in FUNCTION_WORDS and not (word[0].isdigit() and len(word) > 6)
     )
-    return bits, len(words)
+    union = 0
+    for bit in bits:
+        union |= bit
+    return bits, len(words), union
 
 
 def _stem(word: str) -> str:
