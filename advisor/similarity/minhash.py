@@ -79,7 +79,7 @@ def signatures(token_lists: Sequence[Sequence[int]]) -> np.ndarray:
     total = int(lengths.sum())
     if total == 0:
         return result
-    tokens = np.array(list(chain.from_iterable(padded)), dtype=np.uint64)
+    tokens = np.fromiter(chain.from_iterable(padded), dtype=np.uint64, count=total)
     owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
     count = total - SHINGLE + 1
     combined = tokens[:count] * _SEEDS[0]
