@@ -159,3 +159,59 @@ def test_tokens_are_counted_only_when_t001_is_selected(
     assert counted.cost is not None and counted.cost.billable_tokens_per_epoch == 4306
     options.select = ("ALL",)
     assert dataset_facts(run_lint([path], options).report())["output_tokens_median"] == 10
+
+
+def test_a_repeated_system_prompt_is_encoded_once_and_counted_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Most chat files repeat one instruction on every row: lint encodes it once
+    (``Context.instruction_ids``), and the counts are those of encoding every text;
+    past the cache's size it starts again rather than grow."""
+    from advisor.datasets.model import SFT, Example, Message
+    from advisor.linter import analyse
+
+    system = "You are a terse assistant for the billing team. Answer in one sentence."
+    rows = [
+        [
+            {"role": "system", "content": system if n % 3 else f"Rule {n}: {system}"},
+            {"role": "user", "content": f"What does invoice {n} cover?"},
+            {"role": "assistant", "content": f"Invoice {n} covers the month of {n % 12 + 1}."},
+        ]
+        for n in range(300)
+    ]
+    encoder = load_encoder(load_providers().model("gpt-4o-mini"))
+    encoded: list[str] = []
+
+    class Counting:
+        def encode_ordinary(self, text: str) -> list[int]:
+            encoded.append(text)
+            return encoder.encoding.encode_ordinary(text)
+
+    def count_all(cache_size: int) -> analyse.Context:
+        monkeypatch.setattr(analyse, "INSTRUCTION_CACHE", cache_size)
+        context = analyse.Context(
+            encoder=type(encoder)(encoder.name, Counting(), encoder.note),  # type: ignore[arg-type]
+            tool_overhead="",
+            error_codes=frozenset(),
+            empty_markers=frozenset(),
+            separators=(),
+            wanted=frozenset(),
+        )
+        encoded.clear()
+        for n, messages in enumerate(rows):
+            turns = [Message(**m) for m in messages]
+            example = Example(line=n + 1, format="openai-chat", kind=SFT, messages=turns)
+            total, _, _, _ = analyse.count_tokens(example, context)
+            assert total == analyse.REPLY_PRIMING + sum(
+                analyse.TOKENS_PER_MESSAGE
+                + len(encoder.encoding.encode_ordinary(m["role"]))
+                + len(encoder.encoding.encode_ordinary(m["content"]))
+                for m in messages
+            )
+        return context
+
+    count_all(cache_size=200)
+    assert encoded.count(system) == 1  # 200 rows share it
+    assert sum(text.startswith("Rule ") for text in encoded) == 100
+    context = count_all(cache_size=50)  # 100 distinct prompts do not pile up
+    assert len(context._instruction_ids) == 50 and encoded.count(system) <= 3

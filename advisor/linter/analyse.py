@@ -59,6 +59,11 @@ class ExampleResult(NamedTuple):
     prefix: tuple[tuple[int, ...], str] | None = None
 
 
+# System and developer prompts: the texts a chat file repeats row after row.
+INSTRUCTION_ROLES = frozenset({"system", "developer"})
+INSTRUCTION_CACHE = 64
+
+
 @dataclass
 class Context:
     """Settings and caches shared by every analysed example of a run."""
@@ -78,6 +83,7 @@ class Context:
     provider: str = ""
     _role_tokens: dict[str, int] = field(default_factory=dict)
     _tools_tokens: dict[int, int] = field(default_factory=dict)
+    _instruction_ids: dict[str, list[int]] = field(default_factory=dict)
     _text_checks: tuple[TextCheck, ...] | None = None
 
     def text_checks(self) -> tuple[TextCheck, ...]:
@@ -96,6 +102,20 @@ class Context:
             assert self.encoder is not None
             cost = self._role_tokens[role] = self.encoder.count(role)
         return cost
+
+    def instruction_ids(self, text: str) -> list[int]:
+        """Token ids of a system or developer prompt, encoded once per distinct text:
+        most chat files repeat one instruction on every row (11% of the characters
+        of bench/lint_speed.py's file). Callers never mutate the list. A full cache
+        drops its oldest prompt, so a file of distinct prompts costs no more memory."""
+        cache = self._instruction_ids
+        ids = cache.get(text)
+        if ids is None:
+            assert self.encoder is not None
+            if len(cache) >= INSTRUCTION_CACHE:
+                del cache[next(iter(cache))]
+            ids = cache[text] = self.encoder.encoding.encode_ordinary(text)
+        return ids
 
     def tools_cost(self, tools: list[Any]) -> int:
         key = hash(repr(tools))
@@ -129,7 +149,12 @@ def count_tokens(
     output_ids: list[int] | None = [] if keep_ids else None
     last = example.last_assistant_index() if example.kind != TEXT else None
     for index, message in enumerate(example.messages + (example.rejected or [])):
-        ids = encode(message.content) if message.content else []
+        if not message.content:
+            ids = []
+        elif message.role in INSTRUCTION_ROLES:
+            ids = context.instruction_ids(message.content)
+        else:
+            ids = encode(message.content)
         tokens = len(ids)
         if message.tool_calls:
             call_ids = encode(tool_calls_text(message.tool_calls))
@@ -145,7 +170,7 @@ def count_tokens(
         if keep_ids and index < len(example.messages):
             if last is not None and index >= last:
                 output_ids.extend(ids)  # type: ignore[union-attr]
-            elif message.role not in ("system", "developer"):
+            elif message.role not in INSTRUCTION_ROLES:
                 prompt_ids.extend(ids)  # type: ignore[union-attr]
     if example.tools:
         total += context.tools_cost(example.tools)
@@ -285,7 +310,7 @@ def comparison_texts(example: Example) -> tuple[str, str]:
         return " ".join(m.content for m in example.messages), ""
     last = example.last_assistant_index()
     prompt = example.messages if last is None else example.messages[:last]
-    prompt_text = "\n".join(m.content for m in prompt if m.role not in ("system", "developer"))
+    prompt_text = "\n".join(m.content for m in prompt if m.role not in INSTRUCTION_ROLES)
     if example.kind == CLASSIFICATION:
         return prompt_text, ""
     output = example.messages[len(prompt) :]
