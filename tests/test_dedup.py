@@ -65,6 +65,32 @@ def test_lsh_finds_planted_pairs() -> None:
     assert len(pairs) < 200  # no flood of random candidates
 
 
+def test_lsh_links_a_large_bucket_as_a_star_and_small_ones_in_full() -> None:
+    """A band key shared by more than _MAX_BUCKET rows links each to the bucket's first
+    row (n - 1 pairs, not n²/2); smaller buckets give every pair."""
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 2**62, size=(400, 2), dtype=np.uint64)
+    big = [int(i) for i in rng.choice(np.arange(10, 400), size=100, replace=False)]
+    small = [3, 7, 200]
+    keys[big, 0] = 11  # one large bucket in band 0 (rows in shuffled order)
+    keys[small, 1] = 12  # one small bucket in band 1
+    earlier, later = minhash.candidate_pairs(keys)
+    pairs = set(zip(earlier.tolist(), later.tolist(), strict=True))
+    leader = min(big)
+    star = {(leader, row) for row in big if row != leader}
+    full = {(a, b) for a in small for b in small if a < b}
+    assert pairs == star | full
+    assert (earlier < later).all() and len(pairs) == len(earlier)
+    valid = np.ones(400, dtype=bool)
+    valid[leader] = False  # a row left out is in no pair; the next one leads
+    earlier, later = minhash.candidate_pairs(keys, valid)
+    second = min(row for row in big if row != leader)
+    assert set(zip(earlier.tolist(), later.tolist(), strict=True)) >= {
+        (second, row) for row in big if row not in (leader, second)
+    }
+    assert leader not in set(earlier.tolist()) | set(later.tolist())
+
+
 @pytest.mark.parametrize("threshold", [0.8, 0.95])
 def test_similar_pairs_is_exact(threshold: float) -> None:
     rng = np.random.default_rng(0)
