@@ -347,3 +347,22 @@ def test_the_report_says_tokens_were_not_counted_instead_of_showing_zeros() -> N
     html = render_html(data)
     assert "not counted (T001 not selected)" in html
     assert html.count("not counted") == 4  # tokens and the limit, training and evaluation
+
+
+def test_the_report_says_duplicates_were_not_checked_instead_of_showing_zeros() -> None:
+    """A lint that selected no rule reading duplicates (`select = ["F"]`) leaves them
+    null; the page says "not checked" in every duplicate row, both files."""
+    import json
+
+    from advisor.report.html import render_html
+
+    data = json.loads((REPO / "docs" / "example-report.json").read_text(encoding="utf-8"))
+    assert render_html(data).count("not checked") == 2  # semantic: off in the example
+    for facts in (data["lint"]["facts"], data["lint"]["eval_facts"]):
+        facts.update(duplicates=None, unique_examples=None, duplicate_rate=None)
+    data["measured_facts"]["unique_examples"] = None
+    html = render_html(data)
+    # unique, counted by the advice (training only), exact, near, semantic, conflicting
+    # in both columns, and the evaluation file's leaks
+    assert html.count("not checked") == 12
+    assert ">None<" not in html

@@ -215,3 +215,44 @@ def test_a_repeated_system_prompt_is_encoded_once_and_counted_every_time(
     assert sum(text.startswith("Rule ") for text in encoded) == 100
     context = count_all(cache_size=50)  # 100 distinct prompts do not pile up
     assert len(context._instruction_ids) == 50 and encoded.count(system) <= 3
+
+
+def test_duplicates_are_checked_only_when_a_rule_reads_them(
+    real_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Normalising and hashing every example was a quarter of a format-only lint
+    (--select F); it is skipped when no rule reads the hashes, and the facts, the
+    text output, the advice and the HTML report say "not checked", never zero."""
+    from click.testing import CliRunner
+
+    from advisor.advice.engine import apply_facts, dataset_facts
+    from advisor.advice.usecase import UseCase
+    from advisor.cli import cli
+    from advisor.linter import analyse
+
+    path = real_data / "openai-cookbook/toy_chat_fine_tuning.jsonl"
+    calls: list[int] = []
+    real = analyse.example_keys
+
+    def spy(*args: object) -> object:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyse, "example_keys", spy)
+    unchecked = run_lint([path], LintOptions(select=("F",)))
+    facts = unchecked.results[0].facts
+    assert calls == []
+    assert facts.duplicates is None and facts.unique_examples is None
+    assert facts.duplicate_rate is None and facts.valid_examples > 0
+    measured = dataset_facts(unchecked.report())
+    assert measured["unique_examples"] is None and measured["duplicate_rate"] is None
+    usecase = UseCase.model_validate({**UseCase().model_dump(), "example_quality": "high"})
+    _, updates, notes = apply_facts(usecase, {**measured, "error_rate": 0.5})
+    assert updates == {"example_quality": "low"}
+    assert "duplicates not checked" in notes[0] and "0% duplicates" not in notes[0]
+    text = CliRunner().invoke(cli, ["lint", str(path), "--select", "F"]).output
+    assert "duplicates not checked" in text and "unique" not in text
+    for rule in ("D001", "Q012", "S001", "T001"):  # each reads them: back on
+        calls.clear()
+        checked = run_lint([path], LintOptions(select=("F", rule))).results[0].facts
+        assert calls and checked.duplicates is not None and checked.unique_examples == 5

@@ -451,9 +451,14 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     if facts is None or not facts.examples:
         return {"unique_examples": 0, "duplicate_rate": 0.0, "error_rate": 0.0}
     duplicates = facts.duplicates
-    repeated = duplicates.exact + (duplicates.near or 0) + (duplicates.semantic or 0)
     errors = sum(1 for f in report.findings if f.severity == "error" and f.line is not None)
-    unique = max(0, facts.unique_examples - (duplicates.near or 0) - (duplicates.semantic or 0))
+    if duplicates is None or facts.unique_examples is None:  # not checked: no figure
+        unique, duplicate_rate = None, None
+    else:
+        repeated = duplicates.exact + (duplicates.near or 0) + (duplicates.semantic or 0)
+        extra = (duplicates.near or 0) + (duplicates.semantic or 0)
+        unique = max(0, facts.unique_examples - extra)
+        duplicate_rate = round(repeated / max(1, facts.valid_examples), 4)
     counted = facts.tokens_counted
     total = facts.tokens_per_example.median if counted and facts.tokens_per_example else None
     output = (
@@ -463,7 +468,7 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     )
     return {
         "unique_examples": unique,
-        "duplicate_rate": round(repeated / max(1, facts.valid_examples), 4),
+        "duplicate_rate": duplicate_rate,
         "error_rate": round(min(1.0, errors / facts.examples), 4),
         "input_tokens_median": None if total is None or output is None else max(total - output, 1),
         "output_tokens_median": output or None,
@@ -500,13 +505,17 @@ def apply_facts(
         )
         updates["labelled_examples"] = int(measured)
     quality = usecase.example_quality
-    duplicate_rate = facts.get("duplicate_rate") or 0.0
+    measured_duplicates = facts.get("duplicate_rate")  # None: duplicates were not checked
+    duplicate_rate = measured_duplicates or 0.0
     error_rate = facts.get("error_rate") or 0.0
     ceiling = measured_quality_ceiling(duplicate_rate, error_rate)
     if QUALITY_LEVELS.index(ceiling) < QUALITY_LEVELS.index(quality):
-        notes.append(
-            f"example_quality: {ceiling}, not {quality} as answered: {duplicate_rate:.0%} "
-            f"duplicates and {error_rate:.0%} examples with errors were measured."
+        measured = (
+            f"{duplicate_rate:.0%} duplicates and {error_rate:.0%} examples with errors were "
+            "measured."
+            if measured_duplicates is not None
+            else f"{error_rate:.0%} examples with errors were measured (duplicates not checked)."
         )
+        notes.append(f"example_quality: {ceiling}, not {quality} as answered: {measured}")
         updates["example_quality"] = ceiling
     return UseCase.model_validate({**usecase.model_dump(), **updates}), updates, notes

@@ -78,6 +78,8 @@ class Context:
     semantic: bool = False
     # Token counts (T001 and the cost facts); the near level encodes the texts anyway.
     count: bool = True
+    # Duplicate keys (the D rules, Q012, the size rules and the cost's epochs read them).
+    keys: bool = True
     # T004: the provider profile's image limits and its name (None: not published).
     image_limits: ImageLimits | None = None
     provider: str = ""
@@ -258,7 +260,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         rename_foreign_parts(example, edits)
     if counted and not invalid:
         hits = content_hits(example, context, edits) or ()
-        keys = example_keys(example)
+        keys = example_keys(example) if context.keys else None
         if example.kind in (SFT, PREFERENCE):
             roles = {m.role for m in example.messages}
             missing_system = "system" not in roles and "developer" not in roles

@@ -92,8 +92,12 @@ class DatasetFacts(BaseModel):
     examples: int = 0
     valid_examples: int = 0
     invalid_examples: int = 0
-    unique_examples: int = 0
-    duplicate_rate: float = 0.0
+    unique_examples: int | None = Field(
+        0, description="valid examples less exact duplicates; null when duplicates were not checked"
+    )
+    duplicate_rate: float | None = Field(
+        0.0, description="exact duplicates / valid examples; null when not checked"
+    )
     messages_per_example: Distribution = Field(default_factory=Distribution)
     tokens_per_example: Distribution = Field(default_factory=Distribution)
     token_histogram: list[dict[str, int]] = Field(
@@ -110,7 +114,11 @@ class DatasetFacts(BaseModel):
     missing_system: int = 0
     missing_user: int = 0
     over_token_limit: int = 0
-    duplicates: DuplicateFacts = Field(default_factory=DuplicateFacts)
+    duplicates: DuplicateFacts | None = Field(
+        default_factory=DuplicateFacts,
+        description="null when no rule that reads duplicates was selected (D001-D005, Q012, "
+        "S001, S002, T001): not zero, unchecked",
+    )
     labels: dict[str, int] | None = None
     text_column: str | None = None
     label_column: str | None = None

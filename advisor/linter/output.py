@@ -76,24 +76,29 @@ def render_text(run: LintRun, *, show_facts: bool = True) -> str:
     return "\n".join(out) + "\n"
 
 
+def _duplicates_text(facts: DatasetFacts) -> str:
+    duplicates = facts.duplicates
+    if duplicates is None:
+        return "duplicates not checked (no D, Q012, S001, S002 or T001 rule selected)"
+    return (
+        f"unique {facts.unique_examples:,} · exact duplicates {duplicates.exact:,} · "
+        f"conflicting {duplicates.conflicting:,}"
+        + (f" · near {duplicates.near:,}" if duplicates.near is not None else "")
+        + (f" · semantic {duplicates.semantic:,}" if duplicates.semantic is not None else "")
+        + (
+            f" · leaked into eval {duplicates.leaked_into_eval:,}"
+            if duplicates.leaked_into_eval
+            else ""
+        )
+    )
+
+
 def _facts_lines(facts: DatasetFacts) -> list[str]:
     kind = f" ({facts.kind})" if facts.kind and facts.kind not in (facts.format or "") else ""
     lines = [f"{facts.file}: {facts.format or 'unknown format'}{kind}"]
     lines.append(
-        f"  examples {facts.examples:,} · valid {facts.valid_examples:,} · unique "
-        f"{facts.unique_examples:,} · exact duplicates {facts.duplicates.exact:,} · "
-        f"conflicting {facts.duplicates.conflicting:,}"
-        + (f" · near {facts.duplicates.near:,}" if facts.duplicates.near is not None else "")
-        + (
-            f" · semantic {facts.duplicates.semantic:,}"
-            if facts.duplicates.semantic is not None
-            else ""
-        )
-        + (
-            f" · leaked into eval {facts.duplicates.leaked_into_eval:,}"
-            if facts.duplicates.leaked_into_eval
-            else ""
-        )
+        f"  examples {facts.examples:,} · valid {facts.valid_examples:,} · "
+        + _duplicates_text(facts)
     )
     if facts.examples:
         t = facts.tokens_per_example

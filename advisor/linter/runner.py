@@ -37,12 +37,14 @@ from advisor.linter.parallel import analyse_dataset, cyclic_gc_paused
 from advisor.linter.rules.base import lines_shown
 from advisor.linter.rules.content import (
     Q006,
+    Q012,
     check_conventions,
     check_prompt_prefix,
     check_same_output,
     whitespace_summary,
 )
 from advisor.linter.rules.duplicates import (
+    D001,
     D002,
     D003,
     D004,
@@ -51,7 +53,7 @@ from advisor.linter.rules.duplicates import (
     ExactCounts,
     check_exact,
 )
-from advisor.linter.rules.size import check_balance, check_size
+from advisor.linter.rules.size import S001, S002, check_balance, check_size
 from advisor.linter.rules.tokens import T001, T003, over_limit_message
 from advisor.linter.similar import (
     Compared,
@@ -178,6 +180,9 @@ class FileLinter:
             # Counting every text is the floor of a lint's cost: skipped when nothing
             # reads the counts (T001 and the cost facts go together; --select F).
             count=self.encoder is not None and self.selected(T001.code),
+            # Normalising and hashing every example for duplicates: skipped when nothing
+            # reads the hashes (--select F), and the facts then say so (no zeros).
+            keys=any(self.selected(rule.code) for rule in READS_DUPLICATES),
         )
 
     def run(self) -> FileResult:
@@ -379,6 +384,7 @@ class FileLinter:
 
     def _facts(self, dataset: Dataset, state: _State) -> DatasetFacts:
         counted = self.context_flags.count
+        keyed = self.context_flags.keys
         examples = state.examples
         return DatasetFacts(
             file=self.file,
@@ -390,8 +396,10 @@ class FileLinter:
             examples=examples,
             valid_examples=state.valid,
             invalid_examples=state.invalid,
-            unique_examples=state.unique,
-            duplicate_rate=round(state.exact.exact / state.valid, 4) if state.valid else 0.0,
+            unique_examples=state.unique if keyed else None,
+            duplicate_rate=(round(state.exact.exact / state.valid, 4) if state.valid else 0.0)
+            if keyed
+            else None,
             messages_per_example=Distribution.of(state.message_counts),
             tokens_per_example=Distribution.of(state.tokens),
             token_histogram=histogram(state.tokens),
@@ -409,7 +417,9 @@ class FileLinter:
                 leaked_into_eval=state.exact.leaked,
                 near=state.near,
                 semantic=state.semantic,
-            ),
+            )
+            if keyed
+            else None,
             labels=dict(state.labels.most_common()) if state.labels else None,
             text_column=dataset.text_column,
             label_column=dataset.label_column,
@@ -419,6 +429,9 @@ class FileLinter:
 
 
 ANY_INDEX = re.compile(r"\[\d+\]")
+# Rules that read the duplicate keys: the D rules, the same-output pattern (Q012), the
+# size rules (unique examples) and T001, whose cost takes its epochs from the unique count.
+READS_DUPLICATES = (D001, D002, D003, D004, D005, Q012, S001, S002, T001)
 # Rules reported once per file and pattern, with a count and the first lines, not
 # once per row: a habit of whoever wrote the file (Q006, by field) or another tool's
 # shape (F026, by message with its indexes as [*]).
