@@ -126,7 +126,8 @@ def main() -> None:
             ("format rules only (--select F)", ["--select", "F"]),
         ):
             wall, cpu, peak, out = timed([*command, *extra])
-            near = json.loads(out)["facts"]["duplicates"]["near"]
+            duplicates = json.loads(out)["facts"]["duplicates"]  # null: not checked (F only)
+            near = duplicates["near"] if duplicates else None
             print(
                 f"(b) advisor lint, new process, {label}: {wall:.2f}s wall, {cpu:.1f} CPU-s, "
                 f"peak {peak / 1e6:.0f} MB; (b)/(a) {wall / bare:.2f}x; near duplicates: {near}"
