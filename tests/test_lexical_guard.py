@@ -16,24 +16,24 @@ REAL = Path(__file__).parent / "data" / "real"
 
 
 def fingerprint_by_definition(text: str) -> tuple[int, int, int, int]:
-    """The fingerprint bit by bit, as its docstring defines it: every content word
-    among the last WIDE_WORDS words goes into the wide set, the first TAIL_WORDS
-    content words from the end into the tail set."""
+    """The fingerprint as its docstring defines it, written as lists: the content
+    words of the last WIDE_WORDS words, last first (a token's k-th content word
+    counts while the words after it number under WIDE_WORDS), form the wide set;
+    the first TAIL_WORDS of them the tail set."""
     tokens = text[-lexical_guard._WIDE_CHARACTERS :].split()
     if len(text) > lexical_guard._WIDE_CHARACTERS:
         tokens = tokens[1:]
-    tail = wide = 0
-    content = seen = 0
-    for token in reversed(tokens):
-        bits, words, _ = lexical_guard._bits(token)
-        for bit in bits[: max(0, WIDE_WORDS - seen)]:
-            wide |= bit
-            if content < TAIL_WORDS:
-                tail |= bit
-            content += 1
-        seen += words
-        if seen >= WIDE_WORDS:
-            break
+    analysed = [lexical_guard._bits(token)[:2] for token in reversed(tokens)]
+    words_after = [sum(words for _, words in analysed[:i]) for i in range(len(analysed))]
+    included = [
+        bit
+        for (bits, _), after in zip(analysed, words_after, strict=True)
+        if after < WIDE_WORDS
+        for k, bit in enumerate(bits)
+        if after + k < WIDE_WORDS
+    ]
+    tail = sum(set(included[:TAIL_WORDS]))
+    wide = sum(set(included))
     low = (1 << 64) - 1
     return tail & low, tail >> 64, wide & low, wide >> 64
 
