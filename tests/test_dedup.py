@@ -184,3 +184,24 @@ def test_cross_pairs_match_brute_force() -> None:
     found = set(zip(*(a.tolist() for a in minhash.cross_pairs(left, right)), strict=True))
     expected = {(i, j) for i in range(40) for j in range(30) if (left[i] == right[j]).any()}
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        [(0, 1), (0, 2), (1, 2), (3, 4)],  # already sorted and unique (LSH's output)
+        [(4, 3), (1, 2), (2, 0), (0, 1), (1, 2), (2, 2), (3, 4)],  # any order, repeats
+    ],
+)
+def test_candidate_pairs_are_ordered_and_unique_whatever_their_input(
+    given: list[tuple[int, int]],
+) -> None:
+    """Pairs come out once, earlier member first, sorted by the later one, without
+    self-pairs: sorted when they are not, and left as they are when they already are."""
+    earlier, later = dedup.as_pair_arrays(given)
+    assert list(zip(earlier.tolist(), later.tolist(), strict=True)) == [
+        (0, 1),
+        (0, 2),
+        (1, 2),
+        (3, 4),
+    ]
