@@ -166,7 +166,7 @@ def test_a_repeated_system_prompt_is_encoded_once_and_counted_every_time(
 ) -> None:
     """Most chat files repeat one instruction on every row: lint encodes it once
     (``Context.instruction_ids``), and the counts are those of encoding every text;
-    past the cache's size it starts again rather than grow."""
+    a full cache drops its oldest prompt rather than grow."""
     from advisor.datasets.model import SFT, Example, Message
     from advisor.linter import analyse
 
@@ -222,7 +222,8 @@ def test_duplicates_are_checked_only_when_a_rule_reads_them(
 ) -> None:
     """Normalising and hashing every example was a quarter of a format-only lint
     (--select F); it is skipped when no rule reads the hashes, and the facts, the
-    text output, the advice and the HTML report say "not checked", never zero."""
+    text output and the advice say "not checked", never zero (the HTML report:
+    tests/test_report.py)."""
     from click.testing import CliRunner
 
     from advisor.advice.engine import apply_facts, dataset_facts

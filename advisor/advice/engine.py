@@ -455,10 +455,9 @@ def dataset_facts(report: Any) -> dict[str, Any]:
     if duplicates is None or facts.unique_examples is None:  # not checked: no figure
         unique, duplicate_rate = None, None
     else:
-        repeated = duplicates.exact + (duplicates.near or 0) + (duplicates.semantic or 0)
-        extra = (duplicates.near or 0) + (duplicates.semantic or 0)
-        unique = max(0, facts.unique_examples - extra)
-        duplicate_rate = round(repeated / max(1, facts.valid_examples), 4)
+        similar = (duplicates.near or 0) + (duplicates.semantic or 0)
+        unique = max(0, facts.unique_examples - similar)
+        duplicate_rate = round((duplicates.exact + similar) / max(1, facts.valid_examples), 4)
     counted = facts.tokens_counted
     total = facts.tokens_per_example.median if counted and facts.tokens_per_example else None
     output = (

@@ -397,9 +397,7 @@ class FileLinter:
             valid_examples=state.valid,
             invalid_examples=state.invalid,
             unique_examples=state.unique if keyed else None,
-            duplicate_rate=(round(state.exact.exact / state.valid, 4) if state.valid else 0.0)
-            if keyed
-            else None,
+            duplicate_rate=(round(state.exact.exact / max(1, state.valid), 4) if keyed else None),
             messages_per_example=Distribution.of(state.message_counts),
             tokens_per_example=Distribution.of(state.tokens),
             token_histogram=histogram(state.tokens),
