@@ -7,36 +7,13 @@ override the file; the file overrides the built-in defaults.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from advisor.errors import UsageError
-
-
-class AdvisorConfig(BaseModel):
-    """Keys accepted in ``[tool.advisor]`` (dashes or underscores)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    select: list[str] | None = None
-    ignore: list[str] | None = None
-    extend_ignore: list[str] | None = Field(None, alias="extend-ignore")
-    fail_on: Literal["error", "warning", "info", "never"] | None = Field(None, alias="fail-on")
-    model: str | None = None
-    epochs: int | None = Field(None, ge=1)
-    output_format: Literal["text", "json", "github", "sarif"] | None = Field(
-        None, alias="output-format"
-    )
-    input_format: str | None = Field(None, alias="input-format")
-    text_column: str | None = Field(None, alias="text-column")
-    label_column: str | None = Field(None, alias="label-column")
-    semantic: bool | None = None
-    embedding_model: str | None = Field(None, alias="embedding-model")
-    # Extra strategy rule files or folders (company policy), relative to the
-    # pyproject.toml that names them.
-    rules: list[str] | None = None
+from advisor.settings import Field, check_value
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -49,24 +26,38 @@ def find_pyproject(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_config(start: Path | None = None) -> tuple[AdvisorConfig, Path | None]:
-    """Read ``[tool.advisor]``; a malformed section is a usage error naming the file."""
+@dataclass
+class ProjectConfig:
+    """The ``[tool.advisor]`` values, by field name, and the file they came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def load_config(keys: Mapping[str, Field], start: Path | None = None) -> ProjectConfig:
+    """Read ``[tool.advisor]`` (and ``[tool.advisor.lint]``, merged into it): each key
+    must be one of ``keys`` (the settings' config fields) and of its type; a malformed
+    section is a usage error naming the file and the key."""
     path = find_pyproject(start)
     if path is None:
-        return AdvisorConfig(), None
+        return ProjectConfig()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: cannot read pyproject.toml: {exc}") from exc
     section = data.get("tool", {}).get("advisor", {})
     lint_section = section.pop("lint", {}) if isinstance(section.get("lint"), dict) else {}
-    section = {**section, **lint_section}
-    section = {
-        key.replace("_", "-") if "_" in key else key: value for key, value in section.items()
-    }
-    try:
-        return AdvisorConfig.model_validate(section), path
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"{path}: [tool.advisor] {where}: {first['msg']}") from exc
+    section = {key.replace("_", "-"): value for key, value in {**section, **lint_section}.items()}
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in keys:
+            raise UsageError(
+                f"{path}: [tool.advisor] {key}: not a setting advisor reads "
+                f"(known: {', '.join(sorted(keys))})."
+            )
+        item = keys[key]
+        try:
+            values[item.name] = check_value(item, value, "[tool.advisor]")
+        except UsageError as exc:
+            raise UsageError(f"{path}: {exc}") from exc
+    return ProjectConfig(values, path)

@@ -33,6 +33,7 @@ Scope = Literal["example", "file"]
 # surrounding whitespace of a field, empty a field that only says "no input", or
 # rename a content part's key to OpenAI's (LLaMA-Factory's "value" to "text").
 FixAction = Literal["drop", "strip", "empty", "rename"]
+Need = Literal["keys", "tokens", "encoder", "near", "semantic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,11 @@ class Rule:
     name: str
     scope: Scope
     fix: FixAction | None = None
+    # What the lint must compute for this rule, so the runner computes it only when
+    # a selected rule needs it: "keys" (each example normalised and hashed for
+    # duplicates), "tokens" (every text counted), "encoder" (the tokenizer loaded),
+    # "near" (MinHash signatures), "semantic" (embeddings).
+    needs: frozenset[Need] = frozenset()
 
     @property
     def family(self) -> str:
@@ -61,11 +67,18 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, *, scope: Scope, fix: FixAction | None = None) -> Rule:
+def rule(
+    code: str,
+    name: str,
+    *,
+    scope: Scope,
+    fix: FixAction | None = None,
+    needs: tuple[Need, ...] = (),
+) -> Rule:
     """Declare a rule (once per code, at import of its family module)."""
     if not CODE_PATTERN.match(code):
         raise ValueError(f"{code!r} is not a rule code (a family letter and three digits)")
-    declared = Rule(code, name, scope, fix)
+    declared = Rule(code, name, scope, fix, frozenset(needs))
     existing = _REGISTRY.get(code)
     if existing is not None and existing != declared:
         raise ValueError(f"rule {code} is declared twice: {existing} and {declared}")

@@ -9,7 +9,8 @@ import pytest
 
 from advisor.errors import UsageError
 from advisor.linter.fixes import write_fixed
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 
 
 def fix(source: Path, output: Path) -> list[str]:

@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 
 # FUZZ_EXAMPLES=5000 runs a longer campaign locally.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "600"))

@@ -8,7 +8,8 @@ import pytest
 
 from advisor.linter import parallel
 from advisor.linter.fixes import write_fixed
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ import pytest
 from advisor.datasets import open_dataset
 from advisor.errors import InputError, UsageError
 from advisor.linter.fixes import write_fixed
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 
 REAL_FORMATS = {
     "openai-cookbook/toy_chat_fine_tuning.jsonl": ("openai-chat", 5),
@@ -183,10 +184,11 @@ def test_missing_file_and_bad_format_are_typed_errors(tmp_path: Path) -> None:
 
 
 def test_cli_format_names_match_the_readers() -> None:
-    from advisor.cli import FORMAT_NAMES
+    from advisor.cli import cli
     from advisor.datasets import FORMATS
 
-    assert tuple(FORMAT_NAMES) == tuple(FORMATS)
+    option = next(p for p in cli.commands["lint"].params if p.name == "input_format")
+    assert tuple(option.type.choices) == tuple(FORMATS)
 
 
 def test_gemini_contents_are_read_as_a_conversation(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 
 
 def lint(path: Path, **options: object):

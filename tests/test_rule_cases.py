@@ -23,7 +23,8 @@ import pytest
 
 from advisor.linter.fixes import write_fixed
 from advisor.linter.rules import RULES
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 from advisor.rulebook import FAMILIES
 
 CASES_DIR = Path(__file__).with_name("rules")

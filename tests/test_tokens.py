@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.linter.runner import LintOptions, run_lint
+from advisor.linter.runner import run_lint
+from advisor.linter.settings import LintOptions
 from advisor.providers.models import default_epochs, load_providers
 from advisor.providers.tokens import load_encoder
 
@@ -131,7 +132,7 @@ def test_tokens_are_counted_only_when_t001_is_selected(
     so `--select F` skips it, and the facts say so instead of reporting zero tokens."""
     from click.testing import CliRunner
 
-    from advisor.advice.engine import dataset_facts
+    from advisor.advice.measured import dataset_facts
     from advisor.cli import cli
     from advisor.linter import analyse
 
@@ -226,7 +227,7 @@ def test_duplicates_are_checked_only_when_a_rule_reads_them(
     tests/test_report.py)."""
     from click.testing import CliRunner
 
-    from advisor.advice.engine import apply_facts, dataset_facts
+    from advisor.advice.measured import apply_facts, dataset_facts
     from advisor.advice.usecase import UseCase
     from advisor.cli import cli
     from advisor.linter import analyse

@@ -17,7 +17,7 @@ from advisor.datasets.formats import SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, TEXT, Example
 from advisor.datasets.structure import F026
 from advisor.linter.rules import TEXT_CHECKS, content, tokens
-from advisor.linter.rules.base import Hit, TextCheck, field_name
+from advisor.linter.rules.base import FileCheck, Hit, TextCheck, field_name
 from advisor.linter.rules.duplicates import example_keys
 from advisor.providers.models import ImageLimits
 from advisor.providers.tokens import (
@@ -55,8 +55,8 @@ class ExampleResult(NamedTuple):
     near: tuple[Any, Any, Any] | None = None
     # Semantic duplicates: (input text, output text).
     texts: tuple[str, str] | None = None
-    # Q013: hashes of the first user turn's leading characters, and its start.
-    prefix: tuple[tuple[int, ...], str] | None = None
+    # One payload per whole-file check of the run (``Context.file_checks``), in order.
+    payloads: tuple[Any, ...] = ()
 
 
 # System and developer prompts: the texts a chat file repeats row after row.
@@ -83,6 +83,8 @@ class Context:
     # T004: the provider profile's image limits and its name (None: not published).
     image_limits: ImageLimits | None = None
     provider: str = ""
+    # The whole-file checks with a selected rule: each example gives each a payload.
+    file_checks: tuple[FileCheck, ...] = ()
     _role_tokens: dict[str, int] = field(default_factory=dict)
     _tools_tokens: dict[int, int] = field(default_factory=dict)
     _instruction_ids: dict[str, list[int]] = field(default_factory=dict)
@@ -253,7 +255,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
     hits: Any = ()
     edits: list[tuple[tuple[Any, ...], str]] = []
     keys = None
-    prefix = None
+    payloads: tuple[Any, ...] = ()
     missing_system = missing_user = False
     convention = None
     if F026.code in context.wanted:
@@ -266,8 +268,8 @@ def analyse(example: Example, context: Context) -> ExampleResult:
             missing_system = "system" not in roles and "developer" not in roles
             missing_user = "user" not in roles
         convention = content.conventions(example, context.separators)
-        if content.Q013.code in context.wanted:
-            prefix = content.prompt_prefix(example)
+        if context.file_checks:
+            payloads = tuple(check.payload(example) for check in context.file_checks)
     tokens = assistant = 0
     prompt_ids = output_ids = None
     texts = None
@@ -301,7 +303,7 @@ def analyse(example: Example, context: Context) -> ExampleResult:
         missing_user=missing_user,
         near=near,
         texts=texts,
-        prefix=prefix,
+        payloads=payloads,
     )
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import DatasetFacts
 from advisor.linter.findings import SEVERITY_RANK, Finding
+from advisor.linter.rules import RULES
 from advisor.linter.runner import LintRun
 from advisor.version import __version__
 
@@ -79,7 +80,8 @@ def render_text(run: LintRun, *, show_facts: bool = True) -> str:
 def _duplicates_text(facts: DatasetFacts) -> str:
     duplicates = facts.duplicates
     if duplicates is None:
-        return "duplicates not checked (no D, Q012, S001, S002 or T001 rule selected)"
+        readers = [code for code, rule in RULES.items() if "keys" in rule.needs]
+        return f"duplicates not checked (none of {', '.join(readers)} selected)"
     return (
         f"unique {facts.unique_examples:,} · exact duplicates {duplicates.exact:,} · "
         f"conflicting {duplicates.conflicting:,}"

@@ -32,29 +32,24 @@ from advisor.linter.facts import (
     LintReport,
 )
 from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns, is_selected
-from advisor.linter.inputs import find_inputs
+from advisor.linter.inputs import Inputs, find_inputs
 from advisor.linter.parallel import analyse_dataset, cyclic_gc_paused
-from advisor.linter.rules.base import lines_shown
+from advisor.linter.rules import FILE_CHECKS, RULES
+from advisor.linter.rules.base import FileCounts, lines_shown
 from advisor.linter.rules.content import (
     Q006,
-    Q012,
     check_conventions,
-    check_prompt_prefix,
     check_same_output,
     whitespace_summary,
 )
 from advisor.linter.rules.duplicates import (
-    D001,
-    D002,
-    D003,
-    D004,
-    D005,
     DuplicateIndex,
     ExactCounts,
     check_exact,
 )
-from advisor.linter.rules.size import S001, S002, check_balance, check_size
+from advisor.linter.rules.size import check_balance, check_size
 from advisor.linter.rules.tokens import T001, T003, over_limit_message
+from advisor.linter.settings import LintOptions
 from advisor.linter.similar import (
     Compared,
     Embedders,
@@ -73,31 +68,6 @@ from advisor.providers.models import (
 )
 from advisor.providers.tokens import Encoder, load_encoder
 from advisor.version import __version__
-
-
-@dataclass
-class LintOptions:
-    """Everything that changes what lint checks; mirrors the CLI flags."""
-
-    select: tuple[str, ...] = ("ALL",)
-    ignore: tuple[str, ...] = ()
-    model: str | None = None
-    epochs: int | None = None
-    input_format: str | None = None
-    text_column: str | None = None
-    label_column: str | None = None
-    # Worker processes for large JSON Lines files (None: one per core).
-    workers: int | None = None
-    # Near duplicates (MinHash) run by default; semantic ones (embeddings) on request.
-    near: bool = True
-    semantic: bool = False
-    # "full": every text through the model; "fast": a static embedding proposes
-    # candidates and the model confirms them (see advisor/static_embeddings.py).
-    semantic_tier: str = "full"
-    # Glob patterns that pick the files to lint inside a folder (default: dataset files).
-    include: tuple[str, ...] = ()
-    embedding_model: str | None = None
-    quiet: bool = False
 
 
 @dataclass
@@ -150,6 +120,9 @@ class FileLinter:
         self.index = DuplicateIndex(self.file)
         self.empty_markers = frozenset(m.lower() for m in self.thresholds.empty_markers)
         self.kind: str | None = None
+        self.file_checks = tuple(
+            check for check in FILE_CHECKS if any(self.selected(r.code) for r in check.rules)
+        )
 
     # ------------------------------------------------------------------ run
 
@@ -174,16 +147,20 @@ class FileLinter:
             # A level runs whenever one of its rules is selected, so the findings of
             # a rule never depend on which other rules are selected; --no-near skips
             # the near level's cost.
-            near=self.options.near and any(self.selected(r.code) for r in (D002, D003, D004)),
-            semantic=self.options.semantic
-            and any(self.selected(r.code) for r in (D002, D003, D005)),
+            near=self.options.near and self.needed("near"),
+            semantic=self.options.semantic and self.needed("semantic"),
             # Counting every text is the floor of a lint's cost: skipped when nothing
             # reads the counts (T001 and the cost facts go together; --select F).
-            count=self.encoder is not None and self.selected(T001.code),
+            count=self.encoder is not None and self.needed("tokens"),
             # Normalising and hashing every example for duplicates: skipped when nothing
             # reads the hashes (--select F), and the facts then say so (no zeros).
-            keys=any(self.selected(rule.code) for rule in READS_DUPLICATES),
+            keys=self.needed("keys"),
+            file_checks=self.file_checks,
         )
+
+    def needed(self, need: str) -> bool:
+        """Whether a selected rule declares ``need`` (its ``Rule.needs``)."""
+        return any(need in r.needs and self.selected(code) for code, r in RULES.items())
 
     def run(self) -> FileResult:
         dataset = open_dataset(
@@ -205,7 +182,7 @@ class FileLinter:
         if self.encoder is not None and self.encoder.note:
             add(T003, None, self.encoder.note)
         self.kind = dataset.kind
-        state = _State()
+        state = _State(checks=[check.start() for check in self.file_checks])
         self.context_flags = self.context()
         for result in analyse_dataset(dataset, self.context_flags, self.options.workers):
             self._merge(result, state)
@@ -287,8 +264,10 @@ class FileLinter:
             state.labels[label] += 1
         if result.convention is not None:
             state.conventions.append((line, *result.convention))
-        if result.prefix is not None:
-            state.prefixes.append((line, *result.prefix))
+        for check, check_state, payload in zip(
+            self.file_checks, state.checks, result.payloads, strict=False
+        ):
+            check.fold(check_state, line, payload)
         if result.keys is not None and self.kind == SFT:
             output_key = result.keys[2]
             state.outputs[output_key] += 1
@@ -329,7 +308,12 @@ class FileLinter:
             self.sink.add_hit(code, rows[0], key)
         unique = state.valid - state.exact.exact
         state.unique = unique
-        if (dataset.format is None and not state.examples) or self.reference is not None:
+        training = not (dataset.format is None and not state.examples) and self.reference is None
+        counts = FileCounts(examples=state.examples, valid=state.valid, unique=unique)
+        for check, check_state in zip(self.file_checks, state.checks, strict=True):
+            if training or not check.training_only:
+                check.finish(check_state, self.sink, counts)
+        if not training:
             return  # size and balance rules are about training data, not an eval split
         thresholds = self.thresholds
         check_size(
@@ -347,8 +331,6 @@ class FileLinter:
                 thresholds.imbalance_fraction,
             )
         check_same_output(self.sink, state.outputs, state.first_output_line, state.valid)
-        if state.prefixes:
-            check_prompt_prefix(self.sink, state.prefixes, state.valid)
         if state.conventions:
             check_conventions(
                 self.sink,
@@ -427,9 +409,6 @@ class FileLinter:
 
 
 ANY_INDEX = re.compile(r"\[\d+\]")
-# Rules that read the duplicate keys: the D rules, the same-output pattern (Q012), the
-# size rules (unique examples) and T001, whose cost takes its epochs from the unique count.
-READS_DUPLICATES = (D001, D002, D003, D004, D005, Q012, S001, S002, T001)
 # Rules reported once per file and pattern, with a count and the first lines, not
 # once per row: a habit of whoever wrote the file (Q006, by field) or another tool's
 # shape (F026, by message with its indexes as [*]).
@@ -458,8 +437,8 @@ class _State:
     near: int | None = None
     semantic: int | None = None
     conventions: list[tuple[int, int, bool, str]] = field(default_factory=list)
-    # Q013: (line, prefix hashes, prompt start) of prompts with a long first user turn.
-    prefixes: list[tuple[int, tuple[int, ...], str]] = field(default_factory=list)
+    # Each whole-file check's state, in the order of FileLinter.file_checks.
+    checks: list[Any] = field(default_factory=list)
     # Q012: how many generation examples give each output (by key), and where first.
     outputs: Counter[int] = field(default_factory=Counter)
     first_output_line: dict[int, int] = field(default_factory=dict)
@@ -532,8 +511,10 @@ def run_lint(
     options: LintOptions | None = None,
     *,
     eval_path: Path | str | None = None,
+    inputs: Inputs | None = None,
 ) -> LintRun:
-    """Lint files (and an optional eval split, checked for leakage against the first)."""
+    """Lint files (and an optional eval split, checked for leakage against the first);
+    ``inputs``: the files ``paths`` name, when the caller has found them already."""
     options = options or LintOptions()
     catalogue = load_catalogue()
     check_patterns(options.select, "select", catalogue.rules)
@@ -543,10 +524,13 @@ def run_lint(
     # Loading an encoding costs ~0.4 s; only token counts (T001), the note that they
     # are approximate (T003) and the shingles of near duplicates (D002-D004 without
     # --no-near) read it.
-    reads_tokens = [T001, T003] + ([D002, D003, D004] if options.near else [])
-    wanted = any(is_selected(r.code, options.select, options.ignore) for r in reads_tokens)
+    wanted = any(
+        ("encoder" in r.needs or (options.near and "near" in r.needs))
+        and is_selected(code, options.select, options.ignore)
+        for code, r in RULES.items()
+    )
     encoder = load_encoder(model) if wanted else None
-    inputs = find_inputs(paths, options.include)
+    inputs = inputs or find_inputs(paths, options.include)
     files = inputs.files
     embedders = Embedders(options.embedding_model)
     shared = {

@@ -213,7 +213,8 @@ def export_provider(
     system_prompt: str | None,
 ) -> dict[str, Any]:
     """Write one provider's files, lint them with its profile, return the summary."""
-    from advisor.linter.runner import LintOptions, run_lint
+    from advisor.linter.runner import run_lint
+    from advisor.linter.settings import LintOptions
 
     lint_model = model or provider.lint_model
     skipped: list[int] = []

@@ -55,22 +55,25 @@ from advisor.train.lm_eval import (
 Log = Callable[[str], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoraSettings:
-    base_model: str | None = None
-    max_length: int = 512
-    batch_size: int = 8
-    learning_rate: float = 5e-4
-    rank: int = 8
-    alpha: int = 16
-    dropout: float = 0.05
-    epochs: int = 1
-    max_steps: int | None = None
-    save_every: int = 25
-    few_shot: int = 3
-    system_prompt: str | None = None
-    max_new_tokens: int | None = None
-    seed: int = 13
+    """One LoRA run's settings, as ``TrainSettings.recorded("lora")`` gives them (the
+    defaults live in ``advisor.train.settings``, written once)."""
+
+    base_model: str | None
+    max_length: int
+    batch_size: int
+    learning_rate: float
+    rank: int
+    alpha: int
+    dropout: float
+    epochs: int
+    max_steps: int | None
+    save_every: int
+    few_shot: int
+    system_prompt: str | None
+    max_new_tokens: int | None
+    seed: int
 
 
 # --------------------------------------------------------------------------- data

@@ -13,57 +13,28 @@ import datetime as dt
 import json
 import os
 import shlex
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from advisor.advice.measured import with_paths
 from advisor.advice.strategies import display_name
-from advisor.api import advise, with_paths
 from advisor.datasets.model import Example
 from advisor.errors import AdvisorError, UsageError
 from advisor.fsutil import file_sha256, write_atomic, write_folder_atomic
 from advisor.linter.rules.duplicates import D003
-from advisor.linter.runner import LintOptions
+from advisor.linter.settings import LintOptions
 from advisor.train.cards import model_card
 from advisor.train.checkpoint import remove_checkpoints
+from advisor.train.settings import TrainSettings
 from advisor.version import __version__
+from advisor.workflows.advise import advise_on
 
 QUALIFYING = ("fine_tune", "rag_and_fine_tune")
 
 
 class GateRefused(AdvisorError):
     """The use case does not qualify for training; the message says why."""
-
-
-@dataclass
-class TrainOptions:
-    answers: Path
-    dataset: Path
-    out: Path
-    eval_path: Path | None = None
-    backend: str | None = None
-    force: bool = False
-    seed: int = 13
-    epochs: int = 1
-    quiet: bool = False
-    resume: bool = False
-    # lora
-    base_model: str | None = None
-    max_steps: int | None = None
-    learning_rate: float | None = None
-    batch_size: int = 8
-    max_length: int = 512
-    lora_rank: int = 8
-    save_every: int = 25
-    few_shot: int = 3
-    system_prompt: str | None = None
-    max_eval: int = 200
-    # export
-    providers: tuple[str, ...] = ("openai", "together", "mistral", "vertex")
-    model: str | None = None
-    submit: str | None = None
-    # How the gate lints the dataset ([tool.advisor] applied by the CLI); None: defaults.
-    lint: LintOptions | None = None
 
 
 # What must match for --resume to continue a run rather than start another.
@@ -162,14 +133,18 @@ def _check_run_folder(out: Path, config: dict[str, Any], resume: bool) -> dict[s
     return existing
 
 
-def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]:
+def run_training(
+    options: TrainSettings, log_echo: Any = print, *, lint: LintOptions | None = None
+) -> dict[str, Any]:
+    """Gate, split, train and evaluate one run; ``lint`` is how the gate lints the
+    dataset ([tool.advisor] applied by the workflow; None: the defaults)."""
     main = is_main_process()
     if main:
         refuse_foreign_folder(options.out, options.resume)
-    given = options.lint or LintOptions()
+    given = lint or LintOptions()
     lint_options = replace(given, quiet=given.quiet or options.quiet or not main)
-    advice = advise(
-        options.answers, dataset=options.dataset, eval_path=options.eval_path, options=lint_options
+    advice = advise_on(
+        options.answers, dataset=options.dataset, eval_path=options.eval, options=lint_options
     )
     report = advice.lint_report
     assert report is not None  # a dataset was given, so it was linted
@@ -182,7 +157,7 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
             f"Not training:{listed}\nUse --force to train anyway (the run records it)."
         )
     backend = options.backend or ("classifier" if usecase.task_type == "classification" else "lora")
-    if options.submit and backend != "export":
+    if options.export.submit and backend != "export":
         raise UsageError("--submit goes with --backend export.")
     config = {
         "advisor_version": __version__,
@@ -192,11 +167,11 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
         "answers": str(options.answers),
         "dataset": str(options.dataset),
         "dataset_sha256": file_sha256(options.dataset),
-        "eval": str(options.eval_path) if options.eval_path else None,
+        "eval": str(options.eval) if options.eval else None,
         "seed": options.seed,
         "epochs": options.epochs,
         "recommendation": recommendation.primary,
-        "settings": _settings(options, backend),
+        "settings": options.recorded(backend),
     }
     # Only the first process judges the folder: the others start after it may
     # already have written config.json (accelerate launch / torchrun).
@@ -239,52 +214,19 @@ def run_training(options: TrainOptions, log_echo: Any = print) -> dict[str, Any]
     return metrics
 
 
-def _settings(options: TrainOptions, backend: str) -> dict[str, Any]:
-    """The backend's own options, recorded in config.json (and compared on --resume)."""
-    if backend == "lora":
-        return asdict(_lora_settings(options))
-    if backend == "export":
-        return {
-            "providers": list(options.providers),
-            "model": options.model,
-            "system_prompt": options.system_prompt,
-        }
-    return {"save_every": options.save_every}
-
-
-def _lora_settings(options: TrainOptions) -> Any:
-    from advisor.train.lora import LoraSettings
-
-    defaults = LoraSettings()
-    return LoraSettings(
-        base_model=options.base_model,
-        max_length=options.max_length,
-        batch_size=options.batch_size,
-        learning_rate=options.learning_rate or defaults.learning_rate,
-        rank=options.lora_rank,
-        alpha=options.lora_rank * 2,
-        epochs=options.epochs,
-        max_steps=options.max_steps,
-        save_every=options.save_every,
-        few_shot=options.few_shot,
-        system_prompt=options.system_prompt,
-        seed=options.seed,
-    )
-
-
-def _split_note(options: TrainOptions) -> dict[str, Any]:
-    if options.eval_path is not None:
-        return {"kind": "given", "eval_file": str(options.eval_path)}
+def _split_note(options: TrainSettings) -> dict[str, Any]:
+    if options.eval is not None:
+        return {"kind": "given", "eval_file": str(options.eval)}
     return {
         "kind": "held-out 20%, stratified, duplicate clusters on one side",
         "seed": options.seed,
     }
 
 
-def _train_classifier(options: TrainOptions, report: Any, log: Any) -> dict[str, Any]:
+def _train_classifier(options: TrainSettings, report: Any, log: Any) -> dict[str, Any]:
     texts, labels, groups = _examples(options.dataset, report)
-    if options.eval_path is not None:
-        test_texts, test_labels, _ = _examples(options.eval_path, None)
+    if options.eval is not None:
+        test_texts, test_labels, _ = _examples(options.eval, None)
         train_texts, train_labels = texts, labels
     else:
         from advisor.train.split import holdout_split
@@ -336,13 +278,15 @@ def _save_encoder(model: Any, folder: Path) -> None:
     write_folder_atomic(folder, lambda staging: model.save(str(staging)))
 
 
-def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any) -> dict[str, Any]:
+def _train_generative(
+    options: TrainSettings, report: Any, backend: str, log: Any
+) -> dict[str, Any]:
     """lora and export: conversations (classification rows become label answers)."""
     import random
 
     examples, groups = _sft_examples(options.dataset, report)
-    if options.eval_path is not None:
-        held, _ = _sft_examples(options.eval_path, None)
+    if options.eval is not None:
+        held, _ = _sft_examples(options.eval, None)
         train = examples
     else:
         from advisor.train.split import holdout_split
@@ -360,12 +304,12 @@ def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any
             options.out,
             train,
             held,
-            list(options.providers),
-            model=options.model,
+            list(options.export.providers),
+            model=options.export.model,
             system_prompt=options.system_prompt,
             log=log,
         )
-        if options.submit == "openai" and "openai" in body["export"]:
+        if options.export.submit == "openai" and "openai" in body["export"]:
             from advisor.train.submit import submit_openai
 
             body["submission"] = submit_openai(
@@ -373,8 +317,8 @@ def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any
             )
         return {"split": split, **body}
     evaluated = held
-    if len(held) > options.max_eval:
-        evaluated = random.Random(options.seed).sample(held, options.max_eval)
+    if len(held) > options.lora.max_eval:
+        evaluated = random.Random(options.seed).sample(held, options.lora.max_eval)
         evaluated.sort(key=lambda e: e.line)
     log(
         f"{len(train)} training and {len(held)} held-out examples ({split['kind']})"
@@ -384,13 +328,13 @@ def _train_generative(options: TrainOptions, report: Any, backend: str, log: Any
             else ""
         )
     )
-    from advisor.train.lora import run_lora
+    from advisor.train.lora import LoraSettings, run_lora
 
     body = run_lora(
         options.out,
         train,
         evaluated,
-        _lora_settings(options),
+        LoraSettings(**options.recorded("lora")),
         resume=options.resume,
         progress=not options.quiet,
         log=log,

@@ -3,7 +3,8 @@
 Importing this package declares every rule: ``RULES`` is the complete registry
 (the format family lives with the readers, in ``advisor.datasets.structure``,
 because only they see raw records). ``TEXT_CHECKS`` are the per-text checks the
-per-example analysis runs.
+per-example analysis runs; ``FILE_CHECKS`` the whole-file checks the runner
+folds over every file.
 """
 
 from __future__ import annotations
@@ -29,3 +30,5 @@ RULES: dict[str, Rule] = {
     )
 }
 TEXT_CHECKS = (*tokens.TEXT_CHECKS, *content.TEXT_CHECKS, *privacy.TEXT_CHECKS)
+# Whole-file checks: the runner folds each over the file and finishes it.
+FILE_CHECKS = (*content.FILE_CHECKS,)

@@ -55,3 +55,40 @@ class Sink(Protocol):
     def drop(self, ordinal: int, *, leak: bool = False) -> None:
         """Let the safe fix remove the record with this ordinal (``leak``: an
         evaluation row that leaks from training)."""
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """What a whole-file check may read about the file when it finishes."""
+
+    examples: int
+    valid: int
+    unique: int
+
+
+class FileCheck:
+    """A whole-file check as one unit, declared next to the rules it emits.
+
+    ``payload`` runs on every valid example (possibly in a worker process) and
+    returns plain, picklable data — a tuple, a number, a string — or None when the
+    example has nothing to say; ``start`` makes the check's state for one file;
+    ``fold`` takes each payload in file order; ``finish`` emits the findings. The
+    runner calls these for every registered check with a selected rule, and knows
+    nothing else about it. ``training_only``: an evaluation split is not checked.
+    """
+
+    rules: tuple[Rule, ...] = ()
+    training_only: bool = True
+
+    def payload(self, example: Any) -> Any:
+        return None
+
+    def start(self) -> Any:
+        return []
+
+    def fold(self, state: Any, line: int, payload: Any) -> None:
+        if payload is not None:
+            state.append((line, payload))
+
+    def finish(self, state: Any, sink: Sink, counts: FileCounts) -> None:
+        raise NotImplementedError

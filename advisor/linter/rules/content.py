@@ -11,7 +11,15 @@ from zlib import crc32
 
 from advisor.datasets.formats import ALPACA, PROMPT_COMPLETION, SELF_INSTRUCT
 from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
-from advisor.linter.rules.base import Hit, Sink, TextCheck, field_name, lines_shown
+from advisor.linter.rules.base import (
+    FileCheck,
+    FileCounts,
+    Hit,
+    Sink,
+    TextCheck,
+    field_name,
+    lines_shown,
+)
 from advisor.rulebook import rule
 
 Q001 = rule("Q001", "template-placeholder", scope="example")
@@ -25,7 +33,7 @@ Q008 = rule("Q008", "inconsistent-completion-convention", scope="file")
 Q009 = rule("Q009", "placeholder-answer", scope="example")
 Q010 = rule("Q010", "degenerate-repetition", scope="example")
 Q011 = rule("Q011", "shouting-output", scope="example")
-Q012 = rule("Q012", "same-output-everywhere", scope="file")
+Q012 = rule("Q012", "same-output-everywhere", scope="file", needs=("keys",))
 Q013 = rule("Q013", "repeated-prompt-prefix", scope="file")
 
 # Not ``${{ … }}``: that is a GitHub Actions expression quoted in the text, not a slot.
@@ -291,35 +299,44 @@ def prompt_prefix(example: Example) -> tuple[tuple[int, ...], str] | None:
     return keys, user[:80]
 
 
-def check_prompt_prefix(
-    sink: Sink, rows: list[tuple[int, tuple[int, ...], str]], examples: int
-) -> None:
+class RepeatedPromptPrefix(FileCheck):
     """Q013 once per file: most prompts open with the same long text, paid for on
     every example (estimated at OpenAI's rule of thumb, 4 characters a token)."""
-    if examples < PATTERN_MIN_EXAMPLES:
-        return
-    found = None
-    for level, length in enumerate(PREFIX_LENGTHS):
-        counts = Counter(keys[level] for _, keys, _ in rows if len(keys) > level)
-        if not counts:
-            break
-        key, count = counts.most_common(1)[0]
-        if count < PREFIX_SHARE * examples:
-            break
-        found = (length, key, count, level)
-    if found is None:
-        return
-    length, key, count, level = found
-    line, _, shown = next(row for row in rows if len(row[1]) > level and row[1][level] == key)
-    per_example = length // 4
-    sink.add(
-        Q013,
-        line,
-        f"{count:,} of {examples:,} prompts open with the same {length:,}+ characters "
-        f"({shown!r}…), about {per_example:,} tokens paid on every example and epoch. "
-        "Fine-tuning can learn the behaviour they ask for: shorten them here and at "
-        "inference alike, or keep them on purpose.",
-    )
+
+    rules = (Q013,)
+
+    def payload(self, example: Example) -> tuple[tuple[int, ...], str] | None:
+        return prompt_prefix(example)
+
+    def finish(
+        self, state: list[tuple[int, tuple[tuple[int, ...], str]]], sink: Sink, counts: FileCounts
+    ) -> None:
+        examples = counts.valid
+        if examples < PATTERN_MIN_EXAMPLES or not state:
+            return
+        rows = [(line, keys, shown) for line, (keys, shown) in state]
+        found = None
+        for level, length in enumerate(PREFIX_LENGTHS):
+            tally = Counter(keys[level] for _, keys, _ in rows if len(keys) > level)
+            if not tally:
+                break
+            key, count = tally.most_common(1)[0]
+            if count < PREFIX_SHARE * examples:
+                break
+            found = (length, key, count, level)
+        if found is None:
+            return
+        length, key, count, level = found
+        line, _, shown = next(row for row in rows if len(row[1]) > level and row[1][level] == key)
+        per_example = length // 4
+        sink.add(
+            Q013,
+            line,
+            f"{count:,} of {examples:,} prompts open with the same {length:,}+ characters "
+            f"({shown!r}…), about {per_example:,} tokens paid on every example and epoch. "
+            "Fine-tuning can learn the behaviour they ask for: shorten them here and at "
+            "inference alike, or keep them on purpose.",
+        )
 
 
 def check_same_output(
@@ -405,3 +422,7 @@ def _flag_minority(
         for line, found in rows:
             if found != value:
                 sink.add(code, line, message(value, count))
+
+
+# Whole-file checks of this family (each owns its payload, fold and finish).
+FILE_CHECKS: tuple[FileCheck, ...] = (RepeatedPromptPrefix(),)

@@ -17,11 +17,11 @@ from advisor.linter.rules.base import Sink
 from advisor.providers.tokens import tool_calls_text
 from advisor.rulebook import rule
 
-D001 = rule("D001", "exact-duplicate", scope="file", fix="drop")
-D002 = rule("D002", "conflicting-outputs", scope="file")
-D003 = rule("D003", "train-eval-leak", scope="file", fix="drop")
-D004 = rule("D004", "near-duplicate", scope="file", fix="drop")
-D005 = rule("D005", "semantic-duplicate", scope="file", fix="drop")
+D001 = rule("D001", "exact-duplicate", scope="file", fix="drop", needs=("keys",))
+D002 = rule("D002", "conflicting-outputs", scope="file", needs=("keys", "near", "semantic"))
+D003 = rule("D003", "train-eval-leak", scope="file", fix="drop", needs=("keys", "near", "semantic"))
+D004 = rule("D004", "near-duplicate", scope="file", fix="drop", needs=("keys", "near"))
+D005 = rule("D005", "semantic-duplicate", scope="file", fix="drop", needs=("keys", "semantic"))
 
 
 # --------------------------------------------------------------------------- keys

@@ -8,8 +8,8 @@ from collections import Counter
 from advisor.linter.rules.base import Sink
 from advisor.rulebook import rule
 
-S001 = rule("S001", "below-provider-minimum", scope="file")
-S002 = rule("S002", "below-recommended-size", scope="file")
+S001 = rule("S001", "below-provider-minimum", scope="file", needs=("keys",))
+S002 = rule("S002", "below-recommended-size", scope="file", needs=("keys",))
 S003 = rule("S003", "few-examples-per-class", scope="file")
 S004 = rule("S004", "class-imbalance", scope="file")
 

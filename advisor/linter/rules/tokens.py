@@ -10,9 +10,10 @@ from advisor.linter.rules.base import Hit, TextCheck
 from advisor.providers.models import ImageLimits
 from advisor.rulebook import rule
 
-T001 = rule("T001", "over-token-limit", scope="example")
+# T001 reads the unique count too: the cost takes its epochs from it.
+T001 = rule("T001", "over-token-limit", scope="example", needs=("keys", "tokens", "encoder"))
 T002 = rule("T002", "special-token-in-text", scope="example")
-T003 = rule("T003", "approximate-token-counts", scope="file")
+T003 = rule("T003", "approximate-token-counts", scope="file", needs=("encoder",))
 T004 = rule("T004", "image-limits", scope="example")
 
 SPECIAL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]{2,40}\|>")
