@@ -10,7 +10,7 @@ from typing import Any
 from zlib import crc32
 
 from advisor.datasets.formats import ALPACA, PROMPT_COMPLETION, SELF_INSTRUCT
-from advisor.datasets.model import CLASSIFICATION, PREFERENCE, Example
+from advisor.datasets.model import CLASSIFICATION, PREFERENCE, SFT, Example
 from advisor.linter.rules.base import (
     FileCheck,
     FileCounts,
@@ -35,6 +35,7 @@ Q010 = rule("Q010", "degenerate-repetition", scope="example")
 Q011 = rule("Q011", "shouting-output", scope="example")
 Q012 = rule("Q012", "same-output-everywhere", scope="file", needs=("keys",))
 Q013 = rule("Q013", "repeated-prompt-prefix", scope="file")
+Q014 = rule("Q014", "partial-reasoning-traces", scope="file")
 
 # Not ``${{ … }}``: that is a GitHub Actions expression quoted in the text, not a slot.
 PLACEHOLDER = re.compile(r"(?<!\$)\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
@@ -424,5 +425,43 @@ def _flag_minority(
                 sink.add(code, line, message(value, count))
 
 
+# Q014: a reasoning trace opens the reply of a reasoning model (DeepSeek-R1, Qwen3 and
+# the models distilled from them write it inline, between think tags).
+THINK_OPEN = "<think>"
+
+
+class PartialReasoningTraces(FileCheck):
+    """Q014 once per file: some replies open with a reasoning trace and others do
+    not, so the model learns to reason only sometimes, and which reply gets a
+    trace is an accident of how the file was assembled."""
+
+    rules = (Q014,)
+
+    def payload(self, example: Example) -> bool | None:
+        if example.kind != SFT:
+            return None
+        last = example.last_assistant_index()
+        if last is None:
+            return None
+        return example.messages[last].content.lstrip().startswith(THINK_OPEN)
+
+    def finish(self, state: list[tuple[int, bool]], sink: Sink, counts: FileCounts) -> None:
+        if len(state) < PATTERN_MIN_EXAMPLES:
+            return
+        without = [line for line, traced in state if not traced]
+        traced = len(state) - len(without)
+        if not traced or not without:
+            return
+        sink.add(
+            Q014,
+            without[0],
+            f"{traced:,} of {len(state):,} replies open with a {THINK_OPEN} reasoning trace "
+            f"and {len(without):,} do not (lines {lines_shown(without)}): the model learns "
+            "to reason only sometimes. Give every reply a trace, or mark the replies meant "
+            "to answer directly with an empty <think></think> block, as hybrid reasoning "
+            "models' templates do.",
+        )
+
+
 # Whole-file checks of this family (each owns its payload, fold and finish).
-FILE_CHECKS: tuple[FileCheck, ...] = (RepeatedPromptPrefix(),)
+FILE_CHECKS: tuple[FileCheck, ...] = (RepeatedPromptPrefix(), PartialReasoningTraces())
