@@ -148,3 +148,18 @@ class LintReport(BaseModel):
     eval_facts: DatasetFacts | None = None
     files: list[DatasetFacts] = Field(default_factory=list, description="facts of every file")
     summary: dict[str, int] = Field(default_factory=dict)
+
+
+def histogram(values: Any, bins: int = 24) -> list[dict[str, int]]:
+    """Counts of ``values`` in equal-width bins from 0 to the largest value."""
+    if not len(values):
+        return []
+    top = max(max(values), 1)
+    width = max(1, -(-top // bins))
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, value // width)] += 1
+    return [
+        {"low": index * width, "high": (index + 1) * width, "count": count}
+        for index, count in enumerate(counts)
+    ]

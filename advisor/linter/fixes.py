@@ -22,7 +22,7 @@ from advisor.datasets import raw
 from advisor.errors import UsageError
 from advisor.fsutil import same_file, write_atomic
 from advisor.linter.rules.duplicates import D003
-from advisor.linter.runner import FileResult, LintRun
+from advisor.linter.run import FileResult, LintRun
 
 
 @dataclass

@@ -9,7 +9,7 @@ from advisor.linter.catalogue import load_catalogue
 from advisor.linter.facts import DatasetFacts
 from advisor.linter.findings import SEVERITY_RANK, Finding
 from advisor.linter.rules import RULES
-from advisor.linter.runner import LintRun
+from advisor.linter.run import LintRun
 from advisor.version import __version__
 
 OUTPUT_FORMATS = ("text", "json", "github", "sarif")

@@ -28,10 +28,9 @@ from advisor.linter.facts import (
     DatasetFacts,
     Distribution,
     DuplicateFacts,
-    FindingModel,
-    LintReport,
+    histogram,
 )
-from advisor.linter.findings import SEVERITY_RANK, Finding, check_patterns, is_selected
+from advisor.linter.findings import check_patterns, is_selected
 from advisor.linter.inputs import Inputs, find_inputs
 from advisor.linter.parallel import analyse_dataset, cyclic_gc_paused
 from advisor.linter.rules import FILE_CHECKS, RULES
@@ -49,6 +48,7 @@ from advisor.linter.rules.duplicates import (
 )
 from advisor.linter.rules.size import check_balance, check_size
 from advisor.linter.rules.tokens import T001, T003, over_limit_message
+from advisor.linter.run import FileResult, LintRun
 from advisor.linter.settings import LintOptions
 from advisor.linter.similar import (
     Compared,
@@ -58,7 +58,7 @@ from advisor.linter.similar import (
     SimilarSettings,
     find_similar,
 )
-from advisor.linter.sink import FindingSink, FixPlan
+from advisor.linter.sink import FindingSink
 from advisor.providers.models import (
     ModelProfile,
     Providers,
@@ -67,17 +67,6 @@ from advisor.providers.models import (
     load_providers,
 )
 from advisor.providers.tokens import Encoder, load_encoder
-from advisor.version import __version__
-
-
-@dataclass
-class FileResult:
-    findings: list[Finding]
-    facts: DatasetFacts
-    fix_plan: FixPlan
-    index: DuplicateIndex
-    dataset: Dataset
-    similar_index: SimilarIndex | None = None
 
 
 class FileLinter:
@@ -444,66 +433,7 @@ class _State:
     first_output_line: dict[int, int] = field(default_factory=dict)
 
 
-def histogram(values: Any, bins: int = 24) -> list[dict[str, int]]:
-    """Counts of ``values`` in equal-width bins from 0 to the largest value."""
-    if not len(values):
-        return []
-    top = max(max(values), 1)
-    width = max(1, -(-top // bins))
-    counts = [0] * bins
-    for value in values:
-        counts[min(bins - 1, value // width)] += 1
-    return [
-        {"low": index * width, "high": (index + 1) * width, "count": count}
-        for index, count in enumerate(counts)
-    ]
-
-
 # --------------------------------------------------------------------------- entry points
-
-
-@dataclass
-class LintRun:
-    """Everything one lint invocation produced, before it is printed."""
-
-    results: list[FileResult]
-    eval_result: FileResult | None
-    # Files a folder held that were not linted, with the reason (shown by `lint -v`).
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
-
-    @property
-    def findings(self) -> list[Finding]:
-        found = [f for r in self.results for f in r.findings]
-        if self.eval_result is not None:
-            found.extend(self.eval_result.findings)
-        return found
-
-    def report(self) -> LintReport:
-        findings = self.findings
-        counts = Counter(f.severity for f in findings)
-        return LintReport(
-            advisor_version=__version__,
-            # Built here from typed ``Finding``s, so not validated again: validation was
-            # half a second of a 100,000-row lint with 72,000 near-duplicate findings.
-            findings=[FindingModel.model_construct(**f.to_dict()) for f in findings],
-            facts=self.results[0].facts if self.results else None,
-            eval_facts=self.eval_result.facts if self.eval_result else None,
-            files=[r.facts for r in self.results]
-            + ([self.eval_result.facts] if self.eval_result else []),
-            summary={
-                "files": len(self.results) + (1 if self.eval_result else 0),
-                "findings": len(findings),
-                "errors": counts.get("error", 0),
-                "warnings": counts.get("warning", 0),
-                "info": counts.get("info", 0),
-            },
-        )
-
-    def worst_at_or_above(self, fail_on: str) -> bool:
-        if fail_on == "never":
-            return False
-        threshold = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[f.severity] >= threshold for f in self.findings)
 
 
 def run_lint(

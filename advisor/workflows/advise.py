@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from advisor.advice.engine import Recommendation, StrategyRule
     from advisor.advice.usecase import LoadedUseCase, UseCase
     from advisor.linter.facts import LintReport
-    from advisor.linter.runner import LintRun
+    from advisor.linter.run import LintRun
     from advisor.linter.settings import LintOptions
     from advisor.measure.baseline import Baseline
     from advisor.measure.docs_probe import DocsProbe

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from advisor.linter.clusters import ClusterReport
     from advisor.linter.facts import LintReport
     from advisor.linter.fixes import FixSummary
-    from advisor.linter.runner import LintRun
+    from advisor.linter.run import LintRun
 
 
 @dataclass
