@@ -216,3 +216,19 @@ def test_the_cli_reference_and_the_config_keys_are_current() -> None:
 def test_a_stale_reference_is_caught() -> None:
     stale = f"intro\n{CONFIG_START}\n| `old-key` | string |  | gone |\n{CONFIG_END}\n"
     assert with_config_table(stale) != stale
+
+
+def test_fix_options_that_cannot_work_are_refused_before_any_work(tmp_path: Path) -> None:
+    """`lint DIR --fix OUT` used to lint everything, then end in "internal error"
+    (click's UsageError raised inside the command): now a usage error, first."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text(DIRTY, encoding="utf-8")
+    out = tmp_path / "fixed.jsonl"
+    result = invoke("lint", str(folder), "--fix", str(out))
+    assert result.returncode == 2 and "--fix takes exactly one input file" in result.stderr
+    assert "internal error" not in result.stderr and result.stdout == ""
+    assert not out.exists()
+    no_eval = invoke("lint", str(folder / "train.jsonl"), "--fix-eval", str(out))
+    assert no_eval.returncode == 2 and "give --eval" in no_eval.stderr
+    assert "internal error" not in no_eval.stderr
