@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import UsageError
-from advisor.settings import Field, check_value
+from advisor.settings import CONFIG_FILE, Field, check_value
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -57,7 +57,7 @@ def load_config(keys: Mapping[str, Field], start: Path | None = None) -> Project
             )
         item = keys[key]
         try:
-            values[item.name] = check_value(item, value, "[tool.advisor]")
+            values[item.name] = check_value(item, value, CONFIG_FILE)
         except UsageError as exc:
             raise UsageError(f"{path}: {exc}") from exc
     return ProjectConfig(values, path)

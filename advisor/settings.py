@@ -20,10 +20,11 @@ import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 MISSING = dataclasses.MISSING
+# The ``where`` of a value read from the config file: errors name its key with dashes.
+CONFIG_FILE = "[tool.advisor]"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Setting:
     """What a field means to the command line, the config file and the validator."""
 
     help: str
+    # A bool field is a flag that sets the opposite of its default (``--no-near``
+    # sets near, True by default, to False); show_default does not apply to it.
     # Command-line flags (default: --the-field-name); empty with cli=False.
     flags: tuple[str, ...] = ()
     # Also read from [tool.advisor], under the field name with dashes.
@@ -43,8 +46,6 @@ class Setting:
     min_open: bool = False
     # Paths: "file" (not a folder), "dir" (not a file) or None (either).
     path: Literal["file", "dir"] | None = None
-    # A flag that sets this value when given (``--no-near`` sets near to False).
-    flag_value: Any = None
     # Whether --help shows the default (off where the default is "decided later").
     show_default: bool = True
     metavar: str | None = None
@@ -125,11 +126,6 @@ def config_fields(*classes: type) -> dict[str, Field]:
     return keys
 
 
-def not_given(value: Any) -> bool:
-    """None means "not given" everywhere: the library's keywords default to it."""
-    return value is None
-
-
 def resolve(
     cls: type,
     given: Mapping[str, Any],
@@ -139,10 +135,11 @@ def resolve(
 ) -> Any:
     """Build ``cls`` from what was given, then ``[tool.advisor]``, then the defaults.
 
-    ``given`` holds only what the caller set (the flags typed, the keywords passed),
-    flat: nested settings are filled from the same keys. ``configured`` holds
-    config values by field name. An unknown key or a value of the wrong type is a
-    ``UsageError`` that names it."""
+    ``given`` holds only what the caller set (the flags typed, the keywords passed;
+    None means not given), flat: nested settings are filled from the same keys.
+    ``configured`` holds ``[tool.advisor]`` values by field name, already checked
+    when the file was read (``config.load_config``). An unknown key or a value of
+    the wrong type is a ``UsageError`` that names it."""
     from advisor.errors import UsageError
 
     known = {item.name: item for item in flat_fields(cls)}
@@ -155,10 +152,10 @@ def resolve(
     configured = configured or {}
     values: dict[str, Any] = {}
     for name, item in known.items():
-        if name in given and not not_given(given[name]):
+        if given.get(name) is not None:
             values[name] = check_value(item, given[name], where)
-        elif item.setting.config and not not_given(configured.get(name)):
-            values[name] = check_value(item, configured[name], "[tool.advisor] key")
+        elif item.setting.config and configured.get(name) is not None:
+            values[name] = configured[name]
     missing = [name for name, item in known.items() if item.required and name not in values]
     if missing:
         raise UsageError(f"{cls.__name__} needs {', '.join(missing)}.")
@@ -183,9 +180,9 @@ def check_value(item: Field, value: Any, where: str) -> Any:
 
     from advisor.errors import UsageError
 
-    name = item.config_key if where.startswith("[tool") else item.name
+    name = item.config_key if where == CONFIG_FILE else item.name
     kind = item.type
-    if _is_tuple(kind) and isinstance(value, str):
+    if is_repeated(kind) and isinstance(value, str):
         value = (value,)
     try:
         converted = TypeAdapter(kind).validate_python(value)
@@ -204,17 +201,6 @@ def check_value(item: Field, value: Any, where: str) -> Any:
     return converted
 
 
-def _is_tuple(kind: Any) -> bool:
-    return typing.get_origin(kind) is tuple or tuple in _members(kind)
-
-
-def _members(kind: Any) -> tuple[Any, ...]:
-    """The arms of ``X | None`` (or the type itself), origins for generics."""
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        return tuple(typing.get_origin(arm) or arm for arm in typing.get_args(kind))
-    return (typing.get_origin(kind) or kind,)
-
-
 def base_type(kind: Any) -> Any:
     """The type without ``| None``: ``int | None`` is int, ``tuple[str, ...]`` tuple."""
     arms = [arm for arm in typing.get_args(kind) if arm is not type(None)]
@@ -223,27 +209,21 @@ def base_type(kind: Any) -> Any:
     return kind
 
 
+def is_repeated(kind: Any) -> bool:
+    """Whether a field takes several values (``tuple[str, ...]``, optional or not)."""
+    return typing.get_origin(base_type(kind)) is tuple
+
+
+def is_flag(kind: Any) -> bool:
+    """A bool field is a flag: typing it sets the opposite of its default."""
+    return base_type(kind) is bool
+
+
 def literal_choices(kind: Any) -> tuple[str, ...] | None:
     kind = base_type(kind)
     if typing.get_origin(kind) is Literal:
         return tuple(typing.get_args(kind))
     return None
-
-
-def is_path(kind: Any) -> bool:
-    return base_type(kind) is Path
-
-
-def as_dict(settings: Any) -> dict[str, Any]:
-    """Flat field values of a settings object (nested ones merged in)."""
-    values: dict[str, Any] = {}
-    for item in fields_of(type(settings)):
-        value = getattr(settings, item.name)
-        if item.nested is not None:
-            values.update(as_dict(value))
-        else:
-            values[item.name] = value
-    return values
 
 
 @dataclass(kw_only=True)
@@ -254,6 +234,4 @@ class Quiet:
         False,
         "No progress bars or log lines (lint's text output: the findings and summary only).",
         flags=("-q", "--quiet"),
-        flag_value=True,
-        show_default=False,
     )

@@ -9,16 +9,8 @@ from typing import Any
 import click
 
 from advisor.cli.errors import handle_errors
-from advisor.cli.options import given_values, options_from
-from advisor.linter.settings import LintOptions
-from advisor.settings import flat_fields
+from advisor.cli.options import given_values, lint_flags_but, options_from
 from advisor.workflows.settings import AdviseSettings, AskSettings, CheckSettings, ReportSettings
-
-
-def lint_flags_but(*kept: str) -> tuple[str, ...]:
-    """The lint options a command that advises does not show: how its dataset is
-    linted comes from [tool.advisor], but for the flags ``kept``."""
-    return tuple(item.name for item in flat_fields(LintOptions) if item.name not in kept)
 
 
 def _confirm(question: str, default: bool = False) -> bool:
@@ -121,14 +113,15 @@ def check(**values: Any) -> None:
     from advisor.workflows.project import load_project, settings_for
     from advisor.workflows.report import check as run_check
 
-    settings = settings_for(CheckSettings, given_values(values), load_project())
+    project = load_project()
+    settings = settings_for(CheckSettings, given_values(values), project)
     asker = None
     if sys.stdin.isatty():
 
         def asker(prompt: str) -> str:
             return click.prompt(prompt.rstrip(": "), default="", show_default=False)
 
-    outcome = run_check(settings, asker, click.echo)
+    outcome = run_check(settings, asker, click.echo, project)
     if outcome.defaulted_unasked:
         click.echo(
             "No terminal to ask in: using defaults for "

@@ -9,23 +9,12 @@ from typing import Any
 import click
 
 from advisor.cli.errors import EXIT_CLEAN, EXIT_FINDINGS, handle_errors
-from advisor.cli.options import given_values, options_from
+from advisor.cli.options import given_values, lint_flags_but, options_from
 from advisor.workflows.settings import DupsSettings, LintSettings, RuleSettings, RulesSettings
-
-# The lint options dups shows: it always checks every duplicate rule.
-DUPS_LINT_OPTIONS = (
-    "semantic",
-    "embedding_model",
-    "semantic_tier",
-    "input_format",
-    "text_column",
-    "label_column",
-    "quiet",
-)
 
 
 @click.command()
-@options_from(LintSettings, exclude=("workers",))
+@options_from(LintSettings)
 @handle_errors
 def lint(**values: Any) -> None:
     """Check fine-tuning data files (JSONL, JSON, CSV/TSV, or a directory of them).
@@ -67,7 +56,19 @@ def lint(**values: Any) -> None:
 
 
 @click.command()
-@options_from(DupsSettings, only=("path", "eval", "output_format", *DUPS_LINT_OPTIONS))
+# dups always checks every duplicate rule: no --select, --ignore, --model or --no-near.
+@options_from(
+    DupsSettings,
+    exclude=lint_flags_but(
+        "semantic",
+        "embedding_model",
+        "semantic_tier",
+        "input_format",
+        "text_column",
+        "label_column",
+        "quiet",
+    ),
+)
 @handle_errors
 def dups(**values: Any) -> None:
     """Show duplicate clusters (exact, near, semantic), conflicts and leaks.

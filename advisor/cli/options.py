@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from advisor.settings import Field, base_type, flat_fields, literal_choices
+from advisor.linter.settings import LintOptions
+from advisor.settings import Field, base_type, flat_fields, is_flag, literal_choices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,12 +94,12 @@ def parameter(item: Field) -> Callable[[F], F]:
             type=click_type(item),
         )
     default = None if item.required else item.default
-    if meta.flag_value is not None:
+    if is_flag(item.type):
         return click.option(
             *item.flag_names,
             item.name,
             is_flag=True,
-            flag_value=meta.flag_value,
+            flag_value=not default,
             default=default,
             help=meta.help,
         )
@@ -131,3 +132,9 @@ def given_values(values: dict[str, Any]) -> dict[str, Any]:
         for name, value in values.items()
         if context.get_parameter_source(name) not in defaults
     }
+
+
+def lint_flags_but(*kept: str) -> tuple[str, ...]:
+    """The lint options a command does not show, all but ``kept``: how the commands
+    that advise (or dups) lint comes from [tool.advisor], but for those flags."""
+    return tuple(item.name for item in flat_fields(LintOptions) if item.name not in kept)

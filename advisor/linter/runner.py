@@ -69,6 +69,15 @@ from advisor.providers.models import (
 from advisor.providers.tokens import Encoder, load_encoder
 
 
+def needed(options: LintOptions, need: str) -> bool:
+    """Whether a selected rule declares ``need`` (its ``Rule.needs``): what a lint
+    computes follows from the rules it runs, never from a list kept here."""
+    return any(
+        need in rule.needs and is_selected(code, options.select, options.ignore)
+        for code, rule in RULES.items()
+    )
+
+
 class FileLinter:
     """Lints one file. Construct, then ``run()``."""
 
@@ -136,20 +145,16 @@ class FileLinter:
             # A level runs whenever one of its rules is selected, so the findings of
             # a rule never depend on which other rules are selected; --no-near skips
             # the near level's cost.
-            near=self.options.near and self.needed("near"),
-            semantic=self.options.semantic and self.needed("semantic"),
+            near=self.options.near and needed(self.options, "near"),
+            semantic=self.options.semantic and needed(self.options, "semantic"),
             # Counting every text is the floor of a lint's cost: skipped when nothing
             # reads the counts (T001 and the cost facts go together; --select F).
-            count=self.encoder is not None and self.needed("tokens"),
+            count=self.encoder is not None and needed(self.options, "tokens"),
             # Normalising and hashing every example for duplicates: skipped when nothing
             # reads the hashes (--select F), and the facts then say so (no zeros).
-            keys=self.needed("keys"),
+            keys=needed(self.options, "keys"),
             file_checks=self.file_checks,
         )
-
-    def needed(self, need: str) -> bool:
-        """Whether a selected rule declares ``need`` (its ``Rule.needs``)."""
-        return any(need in r.needs and self.selected(code) for code, r in RULES.items())
 
     def run(self) -> FileResult:
         dataset = open_dataset(
@@ -254,7 +259,7 @@ class FileLinter:
         if result.convention is not None:
             state.conventions.append((line, *result.convention))
         for check, check_state, payload in zip(
-            self.file_checks, state.checks, result.payloads, strict=False
+            self.file_checks, state.checks, result.payloads, strict=True
         ):
             check.fold(check_state, line, payload)
         if result.keys is not None and self.kind == SFT:
@@ -454,11 +459,7 @@ def run_lint(
     # Loading an encoding costs ~0.4 s; only token counts (T001), the note that they
     # are approximate (T003) and the shingles of near duplicates (D002-D004 without
     # --no-near) read it.
-    wanted = any(
-        ("encoder" in r.needs or (options.near and "near" in r.needs))
-        and is_selected(code, options.select, options.ignore)
-        for code, r in RULES.items()
-    )
+    wanted = needed(options, "encoder") or (options.near and needed(options, "near"))
     encoder = load_encoder(model) if wanted else None
     inputs = inputs or find_inputs(paths, options.include)
     files = inputs.files

@@ -25,7 +25,7 @@ class LintOptions(Quiet):
         show_default=False,
     )
     ignore: tuple[str, ...] = setting(
-        (), "Rule codes or prefixes to skip, e.g. Q004 or P.", config=True, show_default=False
+        (), "Rule codes or prefixes to skip, e.g. Q004 or P.", config=True
     )
     model: str | None = setting(
         None, "Model for token limits and cost (default: see rules/providers.toml).", config=True
@@ -57,15 +57,11 @@ class LintOptions(Quiet):
         True,
         "Skip near duplicates (MinHash) and their conflicts and leaks, to save time.",
         flags=("--no-near",),
-        flag_value=False,
-        show_default=False,
     )
     semantic: bool = setting(
         False,
         "Also find semantic duplicates, conflicts and leaks with sentence embeddings (D005).",
         config=True,
-        flag_value=True,
-        show_default=False,
     )
     # "full": every text through the model; "fast": a static embedding proposes
     # candidates and the model confirms them (see advisor/similarity/static_embeddings.py).
@@ -81,7 +77,6 @@ class LintOptions(Quiet):
         "In a folder, lint the files matching GLOB (repeatable) instead of the dataset files "
         "(.jsonl, .ndjson, .json, .csv, .tsv).",
         metavar="GLOB",
-        show_default=False,
     )
     embedding_model: str | None = setting(
         None,

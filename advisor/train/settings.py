@@ -71,16 +71,12 @@ class TrainSettings(Quiet):
     force: bool = setting(
         False,
         "Train even when the gate refuses (the run records it).",
-        flag_value=True,
-        show_default=False,
     )
     seed: int = setting(13, "Seed of the split, the sampling and the training.")
     epochs: int = setting(1, "Passes over the training data.", min=1)
     resume: bool = setting(
         False,
         "Continue an interrupted run in --out from its checkpoint.",
-        flag_value=True,
-        show_default=False,
     )
     save_every: int = setting(
         25, "Checkpoint every N training steps (0: only when interrupted).", min=0

@@ -7,7 +7,7 @@ and ``[tool.advisor]``, the same one ``advisor recommend`` makes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ class Advice:
     docs: DocsProbe | None = None
     baseline: Baseline | None = None
     # The dataset's facts as the rules read them (computed once; the report shows them).
-    facts: dict[str, Any] | None = field(default=None)
+    facts: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `advisor recommend --format json` contract."""
@@ -103,19 +103,22 @@ def advise_with(
     answers: LoadedUseCase | None = None,
     *,
     eval_path: Path | None = None,
+    rule_paths: list[Path] | None = None,
 ) -> Advice:
-    """Advice from a workflow's settings: the measurement files read, the project's
-    strategy rules added; ``answers`` when the caller already has them (check)."""
+    """Advice from a workflow's settings: the measurement files read, the strategy
+    rules ``rule_paths`` (default: those given, then the project's) added;
+    ``answers`` when the caller already has them (check)."""
     from advisor.measure.baseline import load_baseline
     from advisor.measure.docs_probe import load_probe
 
-    project = load_project()
+    if rule_paths is None:
+        rule_paths = strategy_rule_paths(settings.rules, load_project())
     return advise_on(
         answers if answers is not None else settings.answers,
         dataset=settings.dataset,
         eval_path=eval_path,
         options=settings.lint,
-        rule_paths=strategy_rule_paths(settings.rules, project),
+        rule_paths=rule_paths,
         docs=load_probe(settings.docs) if settings.docs is not None else None,
         baseline=load_baseline(settings.baseline) if settings.baseline is not None else None,
         target=settings.target,
@@ -134,5 +137,6 @@ def advise(answers: Any, **given: Any) -> Advice:
 
     loaded = answers if isinstance(answers, LoadedUseCase) else None
     given["answers"] = Path(loaded.source or "answers") if loaded else Path(answers)
-    settings = settings_for(AdviseSettings, given, load_project())
-    return advise_with(settings, loaded)
+    project = load_project()
+    settings = settings_for(AdviseSettings, given, project)
+    return advise_with(settings, loaded, rule_paths=strategy_rule_paths(settings.rules, project))

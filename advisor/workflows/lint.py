@@ -8,7 +8,8 @@ list of inputs the lint reads, the run, the rendered output, the fixed copies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,9 +48,16 @@ class LintOutcome:
 
     settings: LintSettings
     run: LintRun
-    # The output in settings.output_format (also written to settings.output, if given).
-    text: str
     fixed: list[FixedCopy] = field(default_factory=list)
+
+    @cached_property
+    def text(self) -> str:
+        """The output in ``settings.output_format``, rendered when first read (the
+        library's ``lint`` returns the report and never pays for it)."""
+        from advisor.linter.output import render
+
+        settings = self.settings
+        return render(self.run, settings.output_format, show_facts=not settings.lint.quiet)
 
     @property
     def failed(self) -> bool:
@@ -82,7 +90,6 @@ def lint_files(settings: LintSettings) -> LintOutcome:
     from advisor.fsutil import refuse_to_overwrite, write_atomic
     from advisor.linter.fixes import move_leak_fixes_to_training, write_fixed
     from advisor.linter.inputs import find_inputs
-    from advisor.linter.output import render
     from advisor.linter.runner import run_lint
 
     check_fix_options(settings)
@@ -92,10 +99,9 @@ def lint_files(settings: LintSettings) -> LintOutcome:
         [("input", path) for path in inputs.files] + [("--eval", settings.eval)],
     )
     run = run_lint(settings.paths, settings.lint, eval_path=settings.eval, inputs=inputs)
-    text = render(run, settings.output_format, show_facts=not settings.lint.quiet)
+    outcome = LintOutcome(settings, run)
     if settings.output is not None:
-        write_atomic(settings.output, text)
-    outcome = LintOutcome(settings, run, text)
+        write_atomic(settings.output, outcome.text)
     if settings.drop_leaks_from == "train":
         move_leak_fixes_to_training(run)
     if settings.fix is not None:
@@ -125,8 +131,6 @@ def lint(path: Any, **given: Any) -> LintReport:
 
 def find_duplicates(settings: DupsSettings) -> ClusterReport:
     """``advisor dups``: every duplicate rule, whatever ``[tool.advisor]`` selects."""
-    from dataclasses import replace
-
     from advisor.linter.clusters import build_clusters
     from advisor.linter.runner import run_lint
 
@@ -139,10 +143,9 @@ def dups_settings(path: Any, **given: Any) -> DupsSettings:
     """``DupsSettings`` from keywords, with ``[tool.advisor]``'s other lint options."""
     given["path"] = Path(path)
     project = load_project()
-    values = {k: v for k, v in project.values.items() if k not in ("select", "ignore")}
-    values.pop("extend_ignore", None)
-    project.values = values
-    return settings_for(DupsSettings, given, project)
+    selection = ("select", "ignore", "extend_ignore")
+    values = {k: v for k, v in project.values.items() if k not in selection}
+    return settings_for(DupsSettings, given, replace(project, values=values))
 
 
 def dups(path: Any, **given: Any) -> ClusterReport:

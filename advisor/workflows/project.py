@@ -56,14 +56,14 @@ def lint_options(given: Mapping[str, Any], project: ProjectConfig) -> LintOption
     ignore = rule_codes(given.pop("ignore", None))
     check_patterns(select, "--select", rules)
     check_patterns(ignore, "--ignore", rules)
-    configured_select = rule_codes(configured.pop("select", None) or ("ALL",))
+    configured_select = rule_codes(configured.pop("select", None))
     configured_ignore = rule_codes(configured.pop("ignore", None)) + rule_codes(
         configured.pop("extend_ignore", None)
     )
     check_patterns(configured_select, "[tool.advisor] select", rules)
     check_patterns(configured_ignore, "[tool.advisor] ignore", rules)
     options = resolve(LintOptions, given, configured, where="lint option")
-    options.select = select or configured_select
+    options.select = select or configured_select or options.select
     options.ignore = ignore or configured_ignore
     return options
 

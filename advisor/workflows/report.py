@@ -20,6 +20,7 @@ from advisor.workflows.settings import CheckSettings, ReportSettings
 
 if TYPE_CHECKING:
     from advisor.advice.usecase import LoadedUseCase
+    from advisor.config import ProjectConfig
 
 
 @dataclass
@@ -88,12 +89,11 @@ def build_report(advice: Advice, *, run_dir: str | Path | None = None) -> dict[s
     )
 
 
-def _guard(settings: ReportSettings, answers_source: str | None) -> None:
+def _guard(settings: ReportSettings, answers_source: str | None, policy: list[Path]) -> None:
     """No output may replace an input (or another output)."""
     from advisor.advice.engine import strategy_rule_files
     from advisor.fsutil import refuse_to_overwrite
 
-    policy = strategy_rule_paths(settings.rules, load_project())
     run_metrics = Path(settings.run) / "metrics.json" if settings.run is not None else None
     refuse_to_overwrite(
         [("-o", settings.output), ("--json", settings.json_output)],
@@ -109,15 +109,21 @@ def _guard(settings: ReportSettings, answers_source: str | None) -> None:
     )
 
 
-def write_report(settings: ReportSettings, answers: LoadedUseCase | None = None) -> ReportOutcome:
-    """Advise, build the report's data, write the page (and its JSON twin)."""
+def write_report(
+    settings: ReportSettings,
+    answers: LoadedUseCase | None = None,
+    project: ProjectConfig | None = None,
+) -> ReportOutcome:
+    """Advise, build the report's data, write the page (and its JSON twin);
+    ``project``: the ``[tool.advisor]`` the settings were resolved with."""
     from advisor.advice.usecase import load_answers
     from advisor.fsutil import write_atomic
     from advisor.report.html import render_html
 
     loaded = answers if answers is not None else load_answers(settings.answers)
-    _guard(settings, loaded.source)
-    advice = advise_with(settings, loaded, eval_path=settings.eval)
+    policy = strategy_rule_paths(settings.rules, project or load_project())
+    _guard(settings, loaded.source, policy)
+    advice = advise_with(settings, loaded, eval_path=settings.eval, rule_paths=policy)
     data = build_report(advice, run_dir=settings.run)
     write_atomic(settings.output, render_html(data))
     if settings.json_output is not None:
@@ -129,7 +135,8 @@ def report(answers: Any, **given: Any) -> ReportOutcome:
     """The library's ``advisor report``: ``output`` (default report.html), ``json_output``,
     ``dataset``, ``eval``, ``run`` and the rest of ``ReportSettings`` as keywords."""
     given["answers"] = Path(answers)
-    return write_report(settings_for(ReportSettings, given, load_project()))
+    project = load_project()
+    return write_report(settings_for(ReportSettings, given, project), project=project)
 
 
 # Ask a question and return the raw answer; None: no terminal, take the defaults.
@@ -140,6 +147,7 @@ def check(
     settings: CheckSettings,
     ask: Asker | None = None,
     say: Callable[[str], None] = lambda _line: None,
+    project: ProjectConfig | None = None,
 ) -> ReportOutcome:
     """Ask what the answers leave open (``ask``; without one, the defaults), save the
     answers when asked to, lint, advise and write the report."""
@@ -175,7 +183,7 @@ def check(
         )
         write_atomic(settings.save_answers, dump_answers(loaded.usecase, settings.save_answers))
         saved = settings.save_answers
-    outcome = write_report(settings, loaded)
+    outcome = write_report(settings, loaded, project)
     outcome.saved_answers, outcome.defaulted_unasked = saved, unasked
     return outcome
 
@@ -184,4 +192,5 @@ def check_dataset(dataset: Any, **given: Any) -> ReportOutcome:
     """The library's ``advisor check`` without a terminal: unanswered questions take
     their defaults (``outcome.defaulted_unasked`` lists them)."""
     given["dataset"] = Path(dataset)
-    return check(settings_for(CheckSettings, given, load_project()))
+    project = load_project()
+    return check(settings_for(CheckSettings, given, project), project=project)

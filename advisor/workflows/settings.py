@@ -58,9 +58,7 @@ class Evaluated:
 class LintSettings(Evaluated):
     """`advisor lint`: check files and write what was found (and fixed copies)."""
 
-    paths: tuple[Path, ...] = setting(
-        help="Files or folders to lint.", argument=True, show_default=False
-    )
+    paths: tuple[Path, ...] = setting(help="Files or folders to lint.", argument=True)
     lint: LintOptions = field(default_factory=LintOptions)
     output_format: Literal["text", "json", "github", "sarif"] = setting(
         "text", FORMAT_HELP, flags=("-f", "--format"), config=True
@@ -94,12 +92,8 @@ class LintSettings(Evaluated):
         False,
         "List the files in folders that were not linted.",
         flags=("-v", "--verbose"),
-        flag_value=True,
-        show_default=False,
     )
-    no_config: bool = setting(
-        False, "Ignore [tool.advisor] in pyproject.toml.", flag_value=True, show_default=False
-    )
+    no_config: bool = setting(False, "Ignore [tool.advisor] in pyproject.toml.")
 
 
 @dataclass(kw_only=True)
@@ -139,7 +133,6 @@ class Advised:
     rules: tuple[Path, ...] = setting(
         (),
         "Extra strategy rule files or folders (company policy); repeatable.",
-        show_default=False,
     )
     docs: Path | None = setting(
         None,
@@ -209,9 +202,7 @@ class AskSettings:
         flags=("-o", "--output"),
         path="file",
     )
-    force: bool = setting(
-        False, "Replace --output if it already exists.", flag_value=True, show_default=False
-    )
+    force: bool = setting(False, "Replace --output if it already exists.")
 
 
 @dataclass(kw_only=True)
@@ -237,8 +228,6 @@ class BaselineSettings(Quiet):
     local: bool = setting(
         False,
         "Ask a local model instead, offline: the bundled SmolLM2 or --local-model.",
-        flag_value=True,
-        show_default=False,
     )
     local_model: str | None = setting(None, "--local: a local Hugging Face folder or .gguf file.")
     adapter: Path | None = setting(
@@ -305,6 +294,4 @@ class RulesSettings:
     """`advisor rules`: the lint rule catalogue, or the strategy rules."""
 
     output_format: TextOrJson = setting("text", FORMAT_HELP, flags=("-f", "--format"))
-    strategy: bool = setting(
-        False, "List the strategy rules instead.", flag_value=True, show_default=False
-    )
+    strategy: bool = setting(False, "List the strategy rules instead.")
