@@ -5,7 +5,9 @@ prompt/completion conventions most rows of a file follow."""
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 from zlib import crc32
 
@@ -445,22 +447,38 @@ class PartialReasoningTraces(FileCheck):
             return None
         return example.messages[last].content.lstrip().startswith(THINK_OPEN)
 
-    def finish(self, state: list[tuple[int, bool]], sink: Sink, counts: FileCounts) -> None:
-        if len(state) < PATTERN_MIN_EXAMPLES:
-            return
-        without = [line for line, traced in state if not traced]
-        traced = len(state) - len(without)
-        if not traced or not without:
+    def start(self) -> TraceTally:
+        return TraceTally()
+
+    def fold(self, state: TraceTally, line: int, payload: bool | None) -> None:
+        if payload is True:
+            state.traced += 1
+        elif payload is False:
+            state.without.append(line)
+
+    def finish(self, state: TraceTally, sink: Sink, counts: FileCounts) -> None:
+        without, traced = state.without, state.traced
+        replies = traced + len(without)
+        if replies < PATTERN_MIN_EXAMPLES or not traced or not without:
             return
         sink.add(
             Q014,
             without[0],
-            f"{traced:,} of {len(state):,} replies open with a {THINK_OPEN} reasoning trace "
-            f"and {len(without):,} do not (lines {lines_shown(without)}): the model learns "
-            "to reason only sometimes. Give every reply a trace, or mark the replies meant "
-            "to answer directly with an empty <think></think> block, as hybrid reasoning "
-            "models' templates do.",
+            f"{traced:,} of {replies:,} replies open with a {THINK_OPEN} reasoning trace "
+            f"and {len(without):,} do not (lines {lines_shown(list(without))}): the model "
+            "learns to reason only sometimes. Give every reply a trace, or mark the replies "
+            "meant to answer directly with an empty <think></think> block, as hybrid "
+            "reasoning models' templates do.",
         )
+
+
+@dataclass
+class TraceTally:
+    """Q014's state for one file: a count, and the lines of replies without a trace
+    (8 bytes each: a file of a million replies keeps no tuple per row)."""
+
+    traced: int = 0
+    without: array[int] = field(default_factory=lambda: array("q"))
 
 
 # Whole-file checks of this family (each owns its payload, fold and finish).
